@@ -1,0 +1,47 @@
+"""Time as a dependency, so that everything that expires can be tested without sleeping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FrozenClock:
+    """A clock that moves only when told to (tests)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+    def set(self, when: datetime) -> None:
+        self._now = when
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return ``value`` as aware UTC; naive values (as SQLite returns them) are taken to be UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def isoformat(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with a ``Z`` suffix and millisecond precision, as the reference clients print it."""
+    if value is None:
+        return None
+    return as_utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,31 @@
+"""The Vault app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from strongroom.kit.app import build_app, database
+from strongroom.kit.clock import Clock
+from strongroom.kit.settings import Settings
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """A Vault app on ``settings.vault_database_url``."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with database(app, "vault", settings.vault_database_url, settings):
+            yield
+
+    return build_app(
+        service="vault",
+        title="Strongroom Vault",
+        description="Stores every user's cards, encrypted by the user's client, and carries shares.",
+        settings=settings,
+        lifespan=lifespan,
+        routers=[],
+        clock=clock,
+    )
