@@ -1,0 +1,33 @@
+"""ORM models of the Vault database, one module per area; every model is importable from here."""
+
+from strongroom.vault.models.accounts import AdmissionToken, User, VaultSession
+from strongroom.vault.models.base import Base
+from strongroom.vault.models.cards import Item, ItemTemplate, Slot, TemplateSlot
+from strongroom.vault.models.connections import Connection, Invitation, InvitationState
+from strongroom.vault.models.keys import PublicKey
+from strongroom.vault.models.mail import MailState, OutboxMail
+from strongroom.vault.models.shares import AcceptanceRequired, Share
+from strongroom.vault.models.spaces import EncryptionSpace
+from strongroom.vault.models.tasks import ClientTask, ClientTaskState
+
+__all__ = [
+    "AcceptanceRequired",
+    "AdmissionToken",
+    "Base",
+    "ClientTask",
+    "ClientTaskState",
+    "Connection",
+    "EncryptionSpace",
+    "Invitation",
+    "InvitationState",
+    "Item",
+    "ItemTemplate",
+    "MailState",
+    "OutboxMail",
+    "PublicKey",
+    "Share",
+    "Slot",
+    "TemplateSlot",
+    "User",
+    "VaultSession",
+]

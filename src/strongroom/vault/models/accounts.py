@@ -1,0 +1,61 @@
+"""Accounts: users, their sessions, and the single-use admission tokens that create them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from strongroom.kit.ids import new_id
+from strongroom.vault.models.base import Base
+
+
+class AdmissionToken(Base):
+    """A single-use ticket (issued to the Keystore) that lets one person create one Vault account.
+
+    Only the SHA-256 of the token is stored. ``used`` flips exactly once, by a conditional UPDATE.
+    """
+
+    __tablename__ = "admission_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class User(Base):
+    """A Vault account.
+
+    ``login_key_hash`` is the SHA-256 of the login public key's DER: the ``POST /session`` lookup.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    private_encryption_space_id: Mapped[str | None] = mapped_column(String(100))
+    login_public_key: Mapped[str] = mapped_column(Text)
+    login_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    admission_token_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("admission_tokens.id", ondelete="SET NULL"), unique=True
+    )
+    joined_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class VaultSession(Base):
+    """A login session: the token is shown once (encrypted to the login key); only its hash is kept."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_user_id_expires_at", "user_id", "expires_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -1,0 +1,70 @@
+"""Shares: a card (or one slot of it) given by a sender to a recipient over a connection.
+
+Revocation deletes the row (the recipient then gets 404). Every foreign key cascades, so deleting a user,
+an item, a slot, a connection row or a parent share takes its shares with it. The values live in one JSON
+column of the share row, so a share and its values are written (and replaced) by one statement: there is
+never half a share.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from strongroom.kit.ids import new_id
+from strongroom.vault.models.base import Base
+
+
+class AcceptanceRequired(enum.StrEnum):
+    NOT_REQUIRED = "acceptance_not_required"
+    REQUIRED = "acceptance_required"
+    ACCEPTED = "accepted"
+
+
+class Share(Base):
+    """A live share. ``encrypted_values``: slot id (str) → ``Aes256Gcm`` cryppo string under the share DEK.
+
+    ``owner_id`` owns the item; ``sender_id`` is the owner, or for an on-share the recipient of
+    ``parent_share_id``. ``version`` increases on every values update (optimistic concurrency).
+    """
+
+    __tablename__ = "shares"
+    __table_args__ = (
+        Index("ix_shares_recipient_id_id", "recipient_id", "id"),
+        Index("ix_shares_sender_id_id", "sender_id", "id"),
+        Index("ix_shares_expires_at", "expires_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    shareable_type: Mapped[str] = mapped_column(String(20), default="Item")
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    sender_connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    recipient_connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    # Shares are deleted on revocation, so every row is live: one share per encryption space, full stop.
+    encryption_space_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    encrypted_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    terms: Mapped[str | None] = mapped_column(Text)
+    distributable: Mapped[bool] = mapped_column(Boolean, default=False)
+    acceptance_required: Mapped[str] = mapped_column(
+        String(30), default=AcceptanceRequired.NOT_REQUIRED.value
+    )
+    expires_at: Mapped[datetime | None]
+    parent_share_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("shares.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
