@@ -87,6 +87,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # --- Keystore (appended by the Keystore service) ---
+    # Refuse POST /srp/users for a username that POST /srp/username did not hand out (the spec's rule). Off by
+    # default: Meeco's CLI registers the username of a given secret key directly, without a reservation.
+    srp_require_username_reservation: bool = False
+    # Seconds the Keystore waits for the Vault (admission tokens) before answering 503.
+    vault_timeout: float = Field(default=10.0, gt=0)
+    # --- end Keystore ---
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.keystore_database_url:
