@@ -1,6 +1,7 @@
-"""Fixtures every test can use: a database backend (SQLite and, when configured, PostgreSQL), settings, a clock.
+"""Fixtures every test can use: a database backend (SQLite, PostgreSQL when configured), settings, a clock.
 
-PostgreSQL runs when ``STRONGROOM_TEST_POSTGRES_URL`` names a server (``postgresql://postgres@127.0.0.1:5432/postgres``);
+PostgreSQL runs when ``STRONGROOM_TEST_POSTGRES_URL`` names a server
+(``postgresql://postgres@127.0.0.1:5432/postgres``);
 under ``CI=true`` it must be there. Each test gets fresh databases cloned from a migrated template, so a test
 starts from exactly what the migrations build (seeded rows included) without paying for them every time.
 """
@@ -83,7 +84,8 @@ def database_urls(
         yield {s: f"sqlite+aiosqlite:///{tmp_path / f'{s}.sqlite3'}" for s in SERVICES}
         return
     admin = postgres_admin_url()
-    assert admin is not None and postgres_templates is not None
+    assert admin is not None
+    assert postgres_templates is not None
     created = {s: create_database(admin, template=postgres_templates[s]) for s in SERVICES}
     try:
         yield {s: sqlalchemy_url(admin, name) for s, name in created.items()}

@@ -1,1 +1,1 @@
-"""Server infrastructure shared by the Keystore and the Vault: settings, database, errors, auth, limits, logs."""
+"""Server infrastructure shared by the services: settings, database, errors, auth, limits, logs."""

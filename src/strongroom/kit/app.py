@@ -136,7 +136,9 @@ def _install_openapi(app: FastAPI) -> None:
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
         error_ref = {"$ref": "#/components/schemas/ErrorBody"}
-        components.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+        components.setdefault(
+            "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
         for defs_name, defs in ErrorBody.model_json_schema().get("$defs", {}).items():
             components.setdefault(defs_name, defs)
         for methods in schema.get("paths", {}).values():

@@ -89,8 +89,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 TYPE_ANNOTATION_MAP: dict[Any, Any] = {datetime: UTCDateTime(), uuid.UUID: Uuid(as_uuid=True)}
 
 
-
-
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("strongroom.errors")
 
@@ -85,7 +86,9 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorBody, "description": _DESCRIPTIONS.get(s, "Error")} for s in statuses}
 
 
-def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     body = {"errors": [{"error": code, "message": message}]}
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
@@ -101,7 +104,7 @@ def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
         msg = str(first.get("msg", "invalid value"))
         # Pydantic messages quote limits and types, never the submitted value.
         text = f"{loc}: {msg}" if loc else msg
-        if first.get("type") == "missing" and loc == "" :
+        if first.get("type") == "missing" and loc == "":
             return 400, "malformed_json", "request body is required"
         return 422, "validation_failed", text
     return 422, "validation_failed", "invalid request"
@@ -138,13 +141,38 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, exc.headers)
 
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error(
-            "unhandled error", exc_info=exc, extra={"path": request.url.path, "method": request.method}
-        )
-        return error_response(500, "internal_error", "internal error")
-
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+class UnexpectedErrorMiddleware:
+    """Turns any exception that escapes the app into the one 500 body, and does not re-raise it.
+
+    Starlette's own last-resort handler re-raises, and the server then logs the exception's text, which can
+    quote data. Here only the exception type and the route are logged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            route = getattr(scope.get("route"), "path", None) or "(unmatched)"
+            log.error("unhandled error", exc_info=exc, extra={"route": route, "method": scope.get("method")})
+            if not started:
+                await error_response(500, "internal_error", "internal error")(scope, receive, send)

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
+from strongroom.kit.db import UTCDateTime
 from strongroom.vault.models import Base
 
 config = context.config
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Autogenerate writes our column types as plain SQLAlchemy ones, so revisions import nothing of ours."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - offline mode is not used
     raise RuntimeError("run migrations through strongroom.kit.migrate")
@@ -16,6 +28,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    render_item=render_item,
 )
 with context.begin_transaction():
     context.run_migrations()
