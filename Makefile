@@ -33,7 +33,8 @@ unit: install
 test: lint typecheck unit
 
 bench: install
-	$(VENV)/bin/pytest bench -q -p no:randomly --benchmark-only --benchmark-columns=min,median,mean,ops,rounds $(PYTEST_ARGS)
+	$(VENV)/bin/pytest bench -q -o python_files='bench_*.py' --benchmark-only \
+		--benchmark-columns=min,median,mean,ops,rounds --benchmark-sort=name $(PYTEST_ARGS)
 
 interop: install
 	cd tools/interop && npm ci --no-audit --no-fund
