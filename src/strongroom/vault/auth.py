@@ -1,0 +1,48 @@
+"""The Vault principal: who a request's bearer token belongs to.
+
+``CurrentUser`` is the dependency every authenticated Vault route takes. It hashes the token from
+``Authorization`` (bare or ``Bearer``), looks the hash up among live sessions, and answers 401
+``unauthorized`` for a missing, unknown, expired or revoked (deleted) token. The lookup runs on the
+request's own database session (FastAPI caches the ``DbSession`` dependency per request), so it is part
+of the request's one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import select
+
+from strongroom.kit.auth import BearerToken
+from strongroom.kit.db import DbSession
+from strongroom.kit.errors import unauthorized
+from strongroom.kit.tokens import hash_token
+from strongroom.vault.deps import Now
+from strongroom.vault.models import VaultSession
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated Vault user: ``user_id`` and the ``session_id`` the token belongs to."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+async def _principal(token: BearerToken, session: DbSession, now: Now) -> Principal:
+    row = (
+        await session.execute(
+            select(VaultSession.id, VaultSession.user_id).where(
+                VaultSession.token_hash == hash_token(token), VaultSession.expires_at > now
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise unauthorized("invalid or expired session token")
+    return Principal(user_id=row.user_id, session_id=row.id)
+
+
+CurrentUser = Annotated[Principal, Depends(_principal)]

@@ -1,0 +1,46 @@
+"""Checks shared by the Vault's services: encrypted values, machine names, e-mail addresses."""
+
+from __future__ import annotations
+
+import re
+
+from strongroom.crypto import is_encrypted
+from strongroom.kit.errors import invalid
+
+AES_STRATEGY = "Aes256Gcm"
+MAX_ENCRYPTED_VALUE = 100_000
+"""Longest accepted cryppo string (characters) for one value."""
+
+_NAME_CLEAN = re.compile(r"[^a-z0-9]+")
+MAX_NAME = 100
+
+
+def check_encrypted(
+    value: object, what: str, *, field: str = "encrypted_value", strategy: str = AES_STRATEGY
+) -> None:
+    """Refuse (422 ``invalid_encrypted_value``) anything but a well-formed cryppo string of ``strategy``.
+
+    ``what`` names the record (e.g. ``"slot 'vin'"``) and ``field`` the field in the message; the value
+    itself is never echoed. Callers decide whether None is allowed before calling.
+    """
+    if not isinstance(value, str) or len(value) > MAX_ENCRYPTED_VALUE or not is_encrypted(value, strategy):
+        raise invalid("invalid_encrypted_value", f"{what}: {field} is not a serialized encrypted string")
+
+
+def machine_name(label: str) -> str:
+    """The machine name for ``label``: lowercase ASCII letters and digits joined by single underscores.
+
+    ``"My car"`` → ``"my_car"``; a label without any letter or digit gives ``""`` (callers refuse it).
+    """
+    return _NAME_CLEAN.sub("_", label.lower()).strip("_")[:MAX_NAME].strip("_")
+
+
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;\"]+@[^@\s\x00-\x1f\x7f<>,;\"]+\.[^@\s\x00-\x1f\x7f<>,;\".]+$")
+
+
+def check_email(value: str) -> str:
+    """A plausible single address (no spaces, controls or header syntax); 422 ``invalid_email`` otherwise."""
+    value = value.strip()
+    if len(value) > 320 or not _EMAIL.match(value):
+        raise invalid("invalid_email", "email is not a valid address")
+    return value
