@@ -1,0 +1,32 @@
+"""The one object a program uses: :class:`Strongroom`, every client-side flow as an async method."""
+
+from __future__ import annotations
+
+from strongroom.client._account import AccountFlows
+from strongroom.client._tasks import TaskFlows
+
+__all__ = ["Strongroom"]
+
+
+class Strongroom(AccountFlows, TaskFlows):
+    """A client of one Strongroom server (Keystore and Vault) for one user at a time.
+
+    Usage::
+
+        async with Strongroom("http://127.0.0.1:8000") as alice:
+            creds = await alice.sign_up("correct horse battery staple", email="alice@example.test")
+            card = await alice.create_card("vehicle", "My car", {"make": "Volvo"})
+            invitation = await alice.invite(nickname="Bob", email="bob@example.test")
+
+    Accounts: :meth:`sign_up`, :meth:`log_in`, :meth:`resume`, :meth:`log_out`, :meth:`me`,
+    :meth:`update_profile`. Cards: :meth:`templates`, :meth:`template`, :meth:`create_card`,
+    :meth:`cards`, :meth:`card`, :meth:`update_card`, :meth:`remove_slot`, :meth:`delete_card`.
+    Connections: :meth:`invite`, :meth:`invitations`, :meth:`cancel_invitation`,
+    :meth:`accept_invitation`, :meth:`connections`, :meth:`connection`, :meth:`delete_connection`.
+    Shares: :meth:`share`, :meth:`reshare`, :meth:`shares`, :meth:`get_share`, :meth:`read_share`,
+    :meth:`accept_share`, :meth:`update_share`, :meth:`revoke_share`. Client tasks:
+    :meth:`client_tasks`, :meth:`run_client_tasks`. The typed per-endpoint clients are
+    :attr:`keystore` (:class:`KeystoreClient`) and :attr:`vault` (:class:`VaultClient`).
+
+    Keys stay in this object's memory until :meth:`log_out` or :meth:`aclose`.
+    """

@@ -1,0 +1,370 @@
+"""Typed client for the Vault API (shared/spec/vault-api.md): one method per endpoint.
+
+It moves ciphertext only: values arrive here already encrypted and leave still encrypted. List calls
+walk every page (``per_page`` / ``next_page_after``) and return whole lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from strongroom.client._errors import ProtocolError
+from strongroom.client._http import JsonObject, ServiceApi
+from strongroom.client._models import (
+    ClientTaskRecord,
+    ConnectionRecord,
+    InvitationRecord,
+    ItemRecord,
+    PublicKeyRecord,
+    ShareRecord,
+    SlotRecord,
+    TemplateRecord,
+    VaultUser,
+    parse,
+    parse_list,
+)
+
+__all__ = ["ItemWithSlots", "ShareDetail", "SharesPage", "TemplatesPage", "VaultClient"]
+
+_PAGE = 200
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+@dataclass(frozen=True)
+class ItemWithSlots:
+    item: ItemRecord
+    slots: list[SlotRecord]
+
+
+@dataclass(frozen=True)
+class TemplatesPage:
+    templates: list[TemplateRecord]
+    slots: list[SlotRecord]
+
+
+@dataclass(frozen=True)
+class SharesPage:
+    shares: list[ShareRecord]
+    items: list[ItemRecord]
+
+
+@dataclass(frozen=True)
+class ShareDetail:
+    share: ShareRecord
+    item: ItemRecord | None
+    slots: list[SlotRecord]
+
+
+class VaultClient:
+    """The Vault at ``api.base_url``; ``api.token`` (set by :meth:`use_token`) authenticates."""
+
+    def __init__(self, api: ServiceApi) -> None:
+        self.api = api
+
+    @property
+    def base_url(self) -> str:
+        return self.api.base_url
+
+    def use_token(self, token: str | None) -> None:
+        """Authenticate later calls with ``token`` (a Vault session token), or none."""
+        self.api.token = token
+
+    async def _pages(
+        self, path: str, keys: Sequence[str], params: Mapping[str, str | int | bool] | None = None
+    ) -> dict[str, list[Any]]:
+        """Every page of a list endpoint: ``keys`` of each answer concatenated (the first key pages)."""
+        merged: dict[str, list[Any]] = {k: [] for k in keys}
+        after: str | None = None
+        seen: set[str] = set()
+        while True:
+            query: dict[str, str | int | bool] = dict(params or {})
+            query["per_page"] = _PAGE
+            if after is not None:
+                query["next_page_after"] = after
+            data = await self.api.call("GET", path, params=query)
+            for key in keys:
+                value = data.get(key)
+                if isinstance(value, list):
+                    merged[key].extend(value)
+            page = data.get(keys[0])
+            rows = page if isinstance(page, list) else []
+            ids = [str(r["id"]) for r in rows if isinstance(r, dict) and isinstance(r.get("id"), str)]
+            after = _next_after(data, ids)
+            # Stop when the server says so, and never loop on a server that ignores the cursor.
+            if after is None or not ids or ids[0] in seen:
+                return merged
+            seen.update(ids)
+
+    # Admission, users, sessions --------------------------------------------------------------------
+
+    async def create_me(self, public_key: str, admission_token: str) -> tuple[str, VaultUser]:
+        """``POST /me``: the Vault account; returns (the session token encrypted to ``public_key``, user)."""
+        data = await self.api.call(
+            "POST", "/me", body={"public_key": public_key, "admission_token": admission_token}, auth=False
+        )
+        encrypted = data.get("encrypted_session_authentication_string")
+        if not isinstance(encrypted, str):
+            raise ProtocolError("POST /me: no encrypted_session_authentication_string")
+        return encrypted, parse(VaultUser, data, "user", where="POST /me")
+
+    async def me(self) -> VaultUser:
+        """``GET /me``."""
+        return parse(VaultUser, await self.api.call("GET", "/me"), "user", where="GET /me")
+
+    async def update_me(self, **fields: str | None) -> VaultUser:
+        """``PUT /me {user: fields}`` (``private_encryption_space_id``, ``full_name``, ``email``)."""
+        data = await self.api.call("PUT", "/me", body={"user": fields})
+        return parse(VaultUser, data, "user", where="PUT /me")
+
+    async def delete_me(self) -> None:
+        """``DELETE /me``: the account and everything in it."""
+        await self.api.call("DELETE", "/me", expect_body=False)
+
+    async def create_session(self, public_key: str) -> str:
+        """``POST /session``: a session token encrypted to the login ``public_key``."""
+        data = await self.api.call("POST", "/session", body={"public_key": public_key}, auth=False)
+        session = data.get("session")
+        encrypted = (
+            session.get("encrypted_session_authentication_string") if isinstance(session, dict) else None
+        )
+        if not isinstance(encrypted, str):
+            raise ProtocolError("POST /session: no encrypted_session_authentication_string")
+        return encrypted
+
+    async def delete_session(self) -> None:
+        """``DELETE /session``."""
+        await self.api.call("DELETE", "/session", expect_body=False)
+
+    # Templates, items and slots --------------------------------------------------------------------
+
+    async def templates(self) -> TemplatesPage:
+        """``GET /item_templates``: built-in templates and the user's own, with their slots."""
+        data = await self.api.call("GET", "/item_templates")
+        where = "GET /item_templates"
+        return TemplatesPage(
+            parse_list(TemplateRecord, data, "item_templates", where=where),
+            parse_list(SlotRecord, data, "slots", where=where),
+        )
+
+    async def items(self) -> tuple[list[ItemRecord], list[SlotRecord]]:
+        """``GET /items`` (every page): the caller's own items and their slots."""
+        data = await self._pages("/items", ("items", "slots"))
+        return (
+            parse_list(ItemRecord, data, "items", where="GET /items"),
+            parse_list(SlotRecord, data, "slots", where="GET /items"),
+        )
+
+    async def item(self, item_id: str) -> ItemWithSlots:
+        """``GET /items/{id}``."""
+        return self._item(await self.api.call("GET", f"/items/{_seg(item_id)}"), "GET /items/{id}")
+
+    async def create_item(
+        self, template_name: str, label: str, slots_attributes: Sequence[Mapping[str, Any]]
+    ) -> ItemWithSlots:
+        """``POST /items``: an item from ``template_name``; slot values must already be encrypted."""
+        body = {
+            "template_name": template_name,
+            "item": {"label": label, "slots_attributes": list(slots_attributes)},
+        }
+        return self._item(await self.api.call("POST", "/items", body=body), "POST /items")
+
+    async def update_item(
+        self, item_id: str, *, label: str | None = None, slots_attributes: Sequence[Mapping[str, Any]] = ()
+    ) -> ItemWithSlots:
+        """``PUT /items/{id}``: a new label and/or slot changes (``id`` + ``encrypted_value``, new slots,
+        ``_destroy``)."""
+        item: dict[str, Any] = {"slots_attributes": list(slots_attributes)}
+        if label is not None:
+            item["label"] = label
+        data = await self.api.call("PUT", f"/items/{_seg(item_id)}", body={"item": item})
+        return self._item(data, "PUT /items/{id}")
+
+    async def delete_item(self, item_id: str) -> None:
+        """``DELETE /items/{id}`` (revokes its shares)."""
+        await self.api.call("DELETE", f"/items/{_seg(item_id)}", expect_body=False)
+
+    async def delete_slot(self, slot_id: str) -> None:
+        """``DELETE /slots/{id}``."""
+        await self.api.call("DELETE", f"/slots/{_seg(slot_id)}", expect_body=False)
+
+    @staticmethod
+    def _item(data: JsonObject, where: str) -> ItemWithSlots:
+        return ItemWithSlots(
+            parse(ItemRecord, data, "item", where=where), parse_list(SlotRecord, data, "slots", where=where)
+        )
+
+    # Public keys, invitations, connections ---------------------------------------------------------
+
+    async def create_public_key(
+        self, key_store_id: str, public_key: str, *, encryption_strategy: str = "Rsa4096"
+    ) -> PublicKeyRecord:
+        """``POST /key_store/public_keys``: publish a connection public key (its Keystore keypair id)."""
+        body = {
+            "key_store_id": key_store_id,
+            "encryption_strategy": encryption_strategy,
+            "public_key": public_key,
+        }
+        data = await self.api.call("POST", "/key_store/public_keys", body=body)
+        return parse(PublicKeyRecord, data, "public_key", where="POST /key_store/public_keys")
+
+    async def create_invitation(
+        self,
+        public_key_id: str,
+        encrypted_recipient_name: str,
+        *,
+        email: str | None = None,
+        message: str | None = None,
+        expires_in: int | None = None,
+    ) -> InvitationRecord:
+        """``POST /invitations`` (the Vault mails ``email`` the invitation id and token)."""
+        body: dict[str, Any] = {
+            "public_key_id": public_key_id,
+            "encrypted_recipient_name": encrypted_recipient_name,
+        }
+        for key, value in (("email", email), ("message", message), ("expires_in", expires_in)):
+            if value is not None:
+                body[key] = value
+        data = await self.api.call("POST", "/invitations", body=body)
+        return parse(InvitationRecord, data, "invitation", where="POST /invitations")
+
+    async def invitations(self) -> list[InvitationRecord]:
+        """``GET /invitations`` (every page): the caller's outgoing invitations."""
+        data = await self._pages("/invitations", ("invitations",))
+        return parse_list(InvitationRecord, data, "invitations", where="GET /invitations")
+
+    async def delete_invitation(self, invitation_id: str) -> None:
+        """``DELETE /invitations/{id}``."""
+        await self.api.call("DELETE", f"/invitations/{_seg(invitation_id)}", expect_body=False)
+
+    async def create_connection(
+        self,
+        public_key_id: str,
+        encrypted_recipient_name: str,
+        invitation_token: str,
+        *,
+        invitation_id: str | None = None,
+    ) -> ConnectionRecord:
+        """``POST /connections``: accept an invitation; returns the accepter's connection record."""
+        body: dict[str, Any] = {
+            "public_key_id": public_key_id,
+            "encrypted_recipient_name": encrypted_recipient_name,
+            "invitation_token": invitation_token,
+        }
+        if invitation_id is not None:
+            body["invitation_id"] = invitation_id
+        data = await self.api.call("POST", "/connections", body=body)
+        return parse(ConnectionRecord, data, "connection", where="POST /connections")
+
+    async def connections(self) -> list[ConnectionRecord]:
+        """``GET /connections`` (every page)."""
+        data = await self._pages("/connections", ("connections",))
+        return parse_list(ConnectionRecord, data, "connections", where="GET /connections")
+
+    async def connection(self, connection_id: str) -> ConnectionRecord:
+        """``GET /connections/{id}``."""
+        data = await self.api.call("GET", f"/connections/{_seg(connection_id)}")
+        return parse(ConnectionRecord, data, "connection", where="GET /connections/{id}")
+
+    async def delete_connection(self, connection_id: str) -> None:
+        """``DELETE /connections/{id}``: both records, and every share over it."""
+        await self.api.call("DELETE", f"/connections/{_seg(connection_id)}", expect_body=False)
+
+    async def link_encryption_space(self, connection_id: str, encryption_space_id: str) -> None:
+        """``POST /connections/{id}/encryption_space``: the Vault's half of a Keystore encryption space."""
+        await self.api.call(
+            "POST",
+            f"/connections/{_seg(connection_id)}/encryption_space",
+            body={"encryption_space_id": encryption_space_id},
+            expect_body=False,
+        )
+
+    # Shares ----------------------------------------------------------------------------------------
+
+    async def create_shares(self, shares: Sequence[Mapping[str, Any]]) -> list[ShareRecord]:
+        """``POST /shares``: several shares, all or none."""
+        data = await self.api.call("POST", "/shares", body={"shares": list(shares)})
+        return parse_list(ShareRecord, data, "shares", where="POST /shares")
+
+    async def shares(self, *, outgoing: bool | None = None) -> SharesPage:
+        """``GET /shares`` (every page): given (``outgoing=True``), received (False) or both (None)."""
+        params: dict[str, str | int | bool] = {} if outgoing is None else {"outgoing": outgoing}
+        data = await self._pages("/shares", ("shares", "items"), params)
+        return SharesPage(
+            parse_list(ShareRecord, data, "shares", where="GET /shares"),
+            parse_list(ItemRecord, data, "items", where="GET /shares"),
+        )
+
+    async def share(self, share_id: str) -> ShareDetail:
+        """``GET /shares/{id}``: the share (values for the recipient once readable), its item and slots."""
+        data = await self.api.call("GET", f"/shares/{_seg(share_id)}")
+        where = "GET /shares/{id}"
+        if isinstance(data.get("share"), dict):
+            share = parse(ShareRecord, data, "share", where=where)
+        else:
+            listed = parse_list(ShareRecord, data, "shares", where=where)
+            if not listed:
+                raise ProtocolError(f"{where}: the answer has no share")
+            share = listed[0]
+        item: ItemRecord | None = None
+        if isinstance(data.get("item"), dict):
+            item = parse(ItemRecord, data, "item", where=where)
+        else:
+            items = parse_list(ItemRecord, data, "items", where=where)
+            item = items[0] if items else None
+        return ShareDetail(share, item, parse_list(SlotRecord, data, "slots", where=where))
+
+    async def accept_share(self, share_id: str) -> ShareRecord:
+        """``PUT /shares/{id}/accept`` (recipient): accept the terms."""
+        data = await self.api.call("PUT", f"/shares/{_seg(share_id)}/accept", body={})
+        return _one_share(data, "PUT /shares/{id}/accept")
+
+    async def update_shares(self, shares: Sequence[Mapping[str, Any]]) -> list[ShareRecord]:
+        """``PUT /shares`` (sender): new values, expiry or on-sharing for each ``{id, ...}``."""
+        data = await self.api.call("PUT", "/shares", body={"shares": list(shares)})
+        return parse_list(ShareRecord, data, "shares", where="PUT /shares")
+
+    async def delete_share(self, share_id: str) -> None:
+        """``DELETE /shares/{id}`` (sender or recipient): revoke."""
+        await self.api.call("DELETE", f"/shares/{_seg(share_id)}", expect_body=False)
+
+    # Client tasks ----------------------------------------------------------------------------------
+
+    async def client_tasks(self, *, state: str | None = None) -> list[ClientTaskRecord]:
+        """``GET /client_task_queue`` (every page), optionally only those in ``state``."""
+        params: dict[str, str | int | bool] = {} if state is None else {"state": state}
+        data = await self._pages("/client_task_queue", ("client_tasks",), params)
+        return parse_list(ClientTaskRecord, data, "client_tasks", where="GET /client_task_queue")
+
+    async def update_client_tasks(self, tasks: Sequence[Mapping[str, Any]]) -> list[ClientTaskRecord]:
+        """``PUT /client_task_queue``: new states (and reports) for ``[{id, state, report?}]``."""
+        data = await self.api.call("PUT", "/client_task_queue", body={"client_tasks": list(tasks)})
+        return parse_list(ClientTaskRecord, data, "client_tasks", where="PUT /client_task_queue")
+
+    async def version(self) -> dict[str, Any]:
+        """``GET /version``."""
+        return await self.api.call("GET", "/version", auth=False)
+
+
+def _one_share(data: JsonObject, where: str) -> ShareRecord:
+    if isinstance(data.get("share"), dict):
+        return parse(ShareRecord, data, "share", where=where)
+    listed = parse_list(ShareRecord, data, "shares", where=where)
+    if not listed:
+        raise ProtocolError(f"{where}: the answer has no share")
+    return listed[0]
+
+
+def _next_after(data: JsonObject, ids: list[str]) -> str | None:
+    """The cursor for the next page: the server's ``next_page_after`` (top level or in ``meta``), else
+    the last id of a full page."""
+    for holder in (data, data.get("meta")):
+        if isinstance(holder, dict) and "next_page_after" in holder:
+            value = holder["next_page_after"]
+            return value if isinstance(value, str) and value else None
+    return ids[-1] if len(ids) >= _PAGE else None
