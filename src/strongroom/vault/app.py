@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from strongroom.kit.app import build_app, database
 from strongroom.kit.clock import Clock
 from strongroom.kit.settings import Settings
+from strongroom.vault.accounts.router import router as accounts_router
+
+
+def routers() -> list[APIRouter]:
+    """Every router of the Vault, in the order their paths should appear in the OpenAPI document."""
+    return [accounts_router]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
@@ -26,6 +32,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         description="Stores every user's cards, encrypted by the user's client, and carries shares.",
         settings=settings,
         lifespan=lifespan,
-        routers=[],
+        routers=routers(),
         clock=clock,
     )

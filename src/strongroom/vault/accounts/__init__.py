@@ -1,0 +1,1 @@
+"""Admission tokens, accounts (``/me``) and sessions."""

@@ -1,0 +1,82 @@
+"""All SQL of admission tokens, users and sessions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strongroom.vault.models import AdmissionToken, Connection, User, VaultSession
+
+
+async def admission_token_by_hash(session: AsyncSession, token_hash: str) -> AdmissionToken | None:
+    return (
+        await session.execute(select(AdmissionToken).where(AdmissionToken.token_hash == token_hash))
+    ).scalar_one_or_none()
+
+
+async def claim_admission_token(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    """Mark the token used if it is not yet: True for exactly one of any number of racing callers.
+
+    A conditional UPDATE: on PostgreSQL a concurrent claimer waits for the row lock and then sees
+    ``used`` true; on SQLite transactions are serialized (BEGIN IMMEDIATE).
+    """
+    result = await session.execute(
+        update(AdmissionToken)
+        .where(AdmissionToken.id == token_id, AdmissionToken.used.is_(False))
+        .values(used=True, used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def user_id_by_login_key(session: AsyncSession, login_key_hash: str) -> uuid.UUID | None:
+    return (
+        await session.execute(select(User.id).where(User.login_key_hash == login_key_hash))
+    ).scalar_one_or_none()
+
+
+async def add_session(
+    session: AsyncSession, user_id: uuid.UUID, token_hash: str, now: datetime, expires_at: datetime
+) -> None:
+    session.add(VaultSession(user_id=user_id, token_hash=token_hash, created_at=now, expires_at=expires_at))
+    await session.flush()
+
+
+async def delete_expired_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    """Forget the user's expired sessions (housekeeping on login; per user, so its cost stays small)."""
+    await session.execute(
+        delete(VaultSession).where(VaultSession.user_id == user_id, VaultSession.expires_at <= now)
+    )
+
+
+async def delete_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.execute(delete(VaultSession).where(VaultSession.id == session_id))
+
+
+async def delete_sessions_of(session: AsyncSession, user_id: uuid.UUID, *, keep: uuid.UUID | None) -> None:
+    stmt = delete(VaultSession).where(VaultSession.user_id == user_id)
+    if keep is not None:
+        stmt = stmt.where(VaultSession.id != keep)
+    await session.execute(stmt)
+
+
+async def connection_ids_of(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every connection row the user is on, both their own rows and the other parties' twins."""
+    rows = await session.execute(
+        select(Connection.id).where((Connection.user_id == user_id) | (Connection.other_user_id == user_id))
+    )
+    return list(rows.scalars())
+
+
+async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Delete the user row; foreign keys cascade to everything the user owns or takes part in."""
+    await session.execute(delete(User).where(User.id == user_id))

@@ -1,0 +1,99 @@
+"""Routes: ``/admission_tokens`` (service credential), ``/me``, ``/session``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from strongroom.kit.auth import ServiceCaller
+from strongroom.kit.db import DbSession
+from strongroom.kit.errors import error_responses
+from strongroom.vault.accounts import service
+from strongroom.vault.accounts.schemas import (
+    AdmissionTokenEnvelope,
+    MeCreatedOut,
+    MeIn,
+    MeOut,
+    MeUpdateIn,
+    SessionEnvelope,
+    SessionIn,
+    SessionOut,
+)
+from strongroom.vault.auth import CurrentUser
+from strongroom.vault.deps import AppSettings, Now
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post(
+    "/admission_tokens",
+    status_code=201,
+    response_model=AdmissionTokenEnvelope,
+    responses=error_responses(401),
+)
+async def create_admission_token(_: ServiceCaller, session: DbSession, now: Now) -> AdmissionTokenEnvelope:
+    """A single-use token admitting one new account (for the Keystore, with the service credential)."""
+    return AdmissionTokenEnvelope(admission_token=await service.issue_admission_token(session, now))
+
+
+@router.get(
+    "/admission_tokens/{token_value}",
+    response_model=AdmissionTokenEnvelope,
+    responses=error_responses(401, 404),
+)
+async def get_admission_token(
+    _: ServiceCaller, session: DbSession, token_value: Annotated[str, Path(max_length=200)]
+) -> AdmissionTokenEnvelope:
+    """The admission token and whether it has been used (service credential)."""
+    return AdmissionTokenEnvelope(admission_token=await service.admission_token_status(session, token_value))
+
+
+@router.post("/me", status_code=201, response_model=MeCreatedOut, responses=error_responses(401, 409, 422))
+async def create_me(body: MeIn, session: DbSession, now: Now, settings: AppSettings) -> MeCreatedOut:
+    """Sign up with a single-use admission token; the session token comes back encrypted to ``public_key``."""
+    user, encrypted = await service.create_account(session, body, now, settings)
+    return MeCreatedOut(user=service.user_out(user), encrypted_session_authentication_string=encrypted)
+
+
+@router.get("/me", response_model=MeOut, responses=error_responses(401))
+async def get_me(principal: CurrentUser, session: DbSession) -> MeOut:
+    return MeOut(user=service.user_out(await service.get_me(session, principal)))
+
+
+@router.put("/me", response_model=MeOut, responses=error_responses(401, 422))
+async def put_me(body: MeUpdateIn, principal: CurrentUser, session: DbSession, now: Now) -> MeOut:
+    return MeOut(user=service.user_out(await service.update_me(session, principal, body.user, now)))
+
+
+@router.delete("/me", status_code=204, responses=error_responses(401))
+async def delete_me(principal: CurrentUser, session: DbSession) -> Response:
+    """Delete the account and everything in it (shares given and received, connections, invitations)."""
+    await service.delete_me(session, principal)
+    return Response(status_code=204)
+
+
+@router.post("/session", response_model=SessionEnvelope, responses=error_responses(422))
+async def create_session(
+    body: SessionIn, session: DbSession, now: Now, settings: AppSettings
+) -> SessionEnvelope:
+    """Log in: a session token encrypted to ``public_key`` (one that opens nothing if the key is unknown)."""
+    encrypted = await service.log_in(session, body.public_key, now, settings)
+    return SessionEnvelope(session=SessionOut(encrypted_session_authentication_string=encrypted))
+
+
+@router.delete("/session", status_code=204, responses=error_responses(401))
+async def delete_session(principal: CurrentUser, session: DbSession) -> Response:
+    await service.log_out(session, principal)
+    return Response(status_code=204)
+
+
+@router.delete("/session/all", status_code=204, responses=error_responses(401))
+async def delete_all_sessions(
+    principal: CurrentUser,
+    session: DbSession,
+    except_current: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    """End every session of the user; with ``except_current`` (any value) the calling session survives."""
+    await service.log_out_all(session, principal, except_current=except_current is not None)
+    return Response(status_code=204)

@@ -1,0 +1,107 @@
+"""Request (``*In``) and response (``*Out``) bodies of admission tokens, ``/me`` and ``/session``.
+
+Responses carry every field of the 0.9 reference client's models (``User``, ``AdmissionToken``), with
+null/false/[] where Strongroom has nothing to say; requests ignore unknown fields.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_PEM = 5000
+
+
+class AdmissionTokenOut(BaseModel):
+    id: uuid.UUID
+    token_value: str
+    used: bool
+
+
+class AdmissionTokenEnvelope(BaseModel):
+    admission_token: AdmissionTokenOut
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    full_name: str | None
+    email: str | None
+    private_encryption_space_id: str | None
+    joined_at: datetime
+    organisation: bool = False
+    is_app_logging_enabled: bool = False
+    image: str | None = None
+    country: str | None = None
+    onboarded_at: datetime | None = None
+    track_events: bool = False
+    track_usage: bool = False
+    cloudname: str | None = None
+    timezone: str | None = None
+    unconfirmed_email: str | None = None
+    verified_at: datetime | None = None
+    share_terms: str | None = None
+    using_key_store: bool = True
+    key_store_admission_token: str | None = None
+    encryption_engine_admission_token: str | None = None
+    key_store_id: str | None = None
+    key_store_url: str | None = None
+    key_store_username: str | None = None
+    queued_for_deletion_after: datetime | None = None
+    using_shadow_key: bool = False
+    accepted_terms: bool = True
+    organisation_ids: list[str] = Field(default_factory=list)
+    association_ids: list[str] = Field(default_factory=list)
+    using_api_set_key_store_passphrase: bool = False
+    api_set_key_store_passphrase: datetime | None = None
+
+
+class MeOut(BaseModel):
+    user: UserOut
+    associations: list[Any] = Field(default_factory=list)
+    organisations: list[Any] = Field(default_factory=list)
+
+
+class MeCreatedOut(MeOut):
+    encrypted_session_authentication_string: str
+
+
+class MeIn(BaseModel):
+    """``POST /me``: the login public key (PEM) and the admission token *value*."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    public_key: str = Field(min_length=1, max_length=MAX_PEM)
+    admission_token: str = Field(min_length=1, max_length=200)
+
+
+class UserUpdateIn(BaseModel):
+    """Profile fields; a field left out stays as it is, a null clears it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    private_encryption_space_id: str | None = Field(default=None, max_length=100)
+    full_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+
+
+class MeUpdateIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user: UserUpdateIn
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    public_key: str = Field(min_length=1, max_length=MAX_PEM)
+
+
+class SessionOut(BaseModel):
+    encrypted_session_authentication_string: str
+
+
+class SessionEnvelope(BaseModel):
+    session: SessionOut

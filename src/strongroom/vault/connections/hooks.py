@@ -1,0 +1,23 @@
+"""What happens to shares when connections go away. Vault B (shares) fills these in.
+
+The database already takes care of correctness: every share row references its sender's and recipient's
+connection rows with ``ON DELETE CASCADE``, so deleting a connection deletes the shares over it. The hook is
+for the work the cascade cannot do (e.g. dropping client tasks that refer to those shares).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def on_connection_deleted(session: AsyncSession, connection_ids: Sequence[uuid.UUID]) -> None:
+    """Called inside the deleting transaction, *before* the connection rows ``connection_ids`` are deleted.
+
+    ``connection_ids`` holds both rows of each connection being deleted (both users' records). Must revoke
+    every share made over them, in both directions; must only flush, never commit. No-op until Vault B
+    implements it (the foreign-key cascade still removes the shares).
+    """
+    return None
