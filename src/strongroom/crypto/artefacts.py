@@ -22,6 +22,7 @@ __all__ = [
     "RSA_ARTEFACTS",
     "TAG_LENGTH",
     "DerivationArtefacts",
+    "aes_artefacts_from_bytes",
     "decode_aes_artefacts",
     "decode_artefacts",
     "decode_derivation_artefacts",
@@ -41,6 +42,8 @@ MAX_ITERATIONS = 10_000_000
 MAX_SALT_LENGTH = 1024
 
 _ENCRYPTION_VERSION = b"A"
+_AES_BINARY_FIELDS = frozenset(("iv", "at"))
+_DERIVATION_BINARY_FIELDS = frozenset(("iv",))
 _DERIVATION_VERSION = b"K"
 
 # The Aes256Gcm artefacts always have the same 65-byte layout ("A" + BSON {iv, at, ad: "none"}), so
@@ -56,6 +59,7 @@ _TAG_END = _TAG_START + TAG_LENGTH
 _HEAD = _TEMPLATE[:_IV_START]
 _MIDDLE = _TEMPLATE[_IV_END:_TAG_START]
 _TAIL = _TEMPLATE[_TAG_END:]
+_TEMPLATE_LENGTH = len(_TEMPLATE)
 
 RSA_ARTEFACTS = b64encode(_ENCRYPTION_VERSION + encode_document([]))
 """The artefacts part of every RSA cryppo string: ``"QQUAAAAA"`` ("A" + empty BSON document)."""
@@ -72,14 +76,17 @@ class DerivationArtefacts:
     hash: str
 
 
-def decode_artefacts(text: str, version: bytes = _ENCRYPTION_VERSION) -> dict[str, BsonValue]:
+def decode_artefacts(
+    text: str, version: bytes = _ENCRYPTION_VERSION, binary_fields: frozenset[str] = frozenset()
+) -> dict[str, BsonValue]:
     """Decode base64 artefacts, either ``version`` byte + BSON or legacy YAML, into a flat mapping.
 
+    ``binary_fields`` name the legacy YAML fields that may be written as strings of raw bytes.
     Raises :class:`SerializationError` if ``text`` is not base64 or the content is neither form.
     """
     raw = b64decode(text)
     if raw[:3] == b"---":
-        return parse_legacy_yaml(raw)
+        return parse_legacy_yaml(raw, binary_fields)
     if raw[:1] != version:
         raise SerializationError("unknown artefacts version")
     return decode_document(raw[1:])
@@ -108,20 +115,24 @@ def validate_aes_artefacts(fields: dict[str, BsonValue]) -> tuple[bytes, bytes, 
 
 
 def decode_aes_artefacts(text: str) -> tuple[bytes, bytes, str]:
-    """Decode and validate Aes256Gcm artefacts; returns ``(iv, tag, ad)``.
+    """Decode and validate base64 Aes256Gcm artefacts; returns ``(iv, tag, ad)``.
 
     Raises :class:`SerializationError` for malformed or unexpected artefacts.
     """
-    raw = b64decode(text)
+    return aes_artefacts_from_bytes(b64decode(text))
+
+
+def aes_artefacts_from_bytes(raw: bytes) -> tuple[bytes, bytes, str]:
+    """Like :func:`decode_aes_artefacts`, for artefacts already decoded from base64."""
     if (
-        len(raw) == len(_TEMPLATE)
+        len(raw) == _TEMPLATE_LENGTH
         and raw.startswith(_HEAD)
         and raw.endswith(_TAIL)
         and raw[_IV_END:_TAG_START] == _MIDDLE
     ):
         return raw[_IV_START:_IV_END], raw[_TAG_START:_TAG_END], AD_NONE
     if raw[:3] == b"---":
-        return validate_aes_artefacts(parse_legacy_yaml(raw))
+        return validate_aes_artefacts(parse_legacy_yaml(raw, _AES_BINARY_FIELDS))
     if raw[:1] != _ENCRYPTION_VERSION:
         raise SerializationError("unknown artefacts version")
     return validate_aes_artefacts(decode_document(raw[1:]))
@@ -171,7 +182,7 @@ def decode_derivation_artefacts(strategy: str, text: str) -> DerivationArtefacts
     """
     if strategy != DERIVATION_STRATEGY:
         raise SerializationError("unknown key derivation strategy")
-    fields = decode_artefacts(text, _DERIVATION_VERSION)
+    fields = decode_artefacts(text, _DERIVATION_VERSION, _DERIVATION_BINARY_FIELDS)
     if not fields.keys() <= {"iv", "i", "l", "hash"} or not fields.keys() >= {"iv", "i", "l"}:
         raise SerializationError("derivation artefacts must hold iv, i, l and optionally hash")
     salt, iterations, length = fields["iv"], fields["i"], fields["l"]

@@ -10,7 +10,10 @@ Older cryppo wrote artefacts as a one-level YAML mapping instead of ``A`` + BSON
     ad: none
 
 Variants seen in the wild: keys in single quotes (``'iv':``), the ``!!binary`` tag, ``|`` instead of
-``|-``, and an empty mapping (``---\\n{}`` or ``--- {}``) for RSA. Only this subset is read, by hand:
+``|-``, an empty mapping (``---\\n{}`` or ``--- {}``) for RSA, and a binary field written as a quoted
+YAML string of raw bytes (cryppo's README example). Like cryppo, which hands the decoded base64 to
+its YAML parser as a JavaScript binary string, the text is read as Latin-1: one character per byte,
+so such a string stands for exactly its bytes. Only this subset is read, by hand:
 a general YAML loader would accept far more than artefacts can contain (and raise far more kinds of
 error). Anything outside the subset raises :class:`~strongroom.crypto.errors.SerializationError`.
 """
@@ -45,6 +48,57 @@ def _b64_standard(text: str) -> bytes:
         raise SerializationError("legacy artefacts: invalid base64 in a binary value") from None
 
 
+_ESCAPES = {
+    "\\": "\\",
+    '"': '"',
+    "/": "/",
+    " ": " ",
+    "0": "\x00",
+    "a": "\x07",
+    "b": "\x08",
+    "t": "\t",
+    "n": "\n",
+    "v": "\x0b",
+    "f": "\x0c",
+    "r": "\r",
+    "e": "\x1b",
+}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _double_quoted(inner: str) -> str | None:
+    """Content of a YAML double-quoted scalar, with its escapes resolved (None if malformed)."""
+    out: list[str] = []
+    i = 0
+    while i < len(inner):
+        char = inner[i]
+        if char == '"':
+            return None
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        if i + 1 >= len(inner):
+            return None
+        code = inner[i + 1]
+        if code in _ESCAPES:
+            out.append(_ESCAPES[code])
+            i += 2
+        elif code in _HEX_ESCAPES:
+            digits = inner[i + 2 : i + 2 + _HEX_ESCAPES[code]]
+            if len(digits) != _HEX_ESCAPES[code] or not set(digits) <= _HEX_DIGITS:
+                return None
+            value = int(digits, 16)
+            if value > 0x10FFFF:
+                return None
+            out.append(chr(value))
+            i += 2 + len(digits)
+        else:
+            return None
+    return "".join(out)
+
+
 def _unquote(text: str) -> str | None:
     if len(text) >= 2 and text[0] == text[-1] == "'":
         inner = text[1:-1]
@@ -52,11 +106,7 @@ def _unquote(text: str) -> str | None:
             return None
         return inner.replace("''", "'")
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        inner = text[1:-1]
-        # Escapes never occur in artefacts; refusing them keeps this reader trivially correct.
-        if "\\" in inner or '"' in inner:
-            return None
-        return inner
+        return _double_quoted(text[1:-1])
     return None
 
 
@@ -71,18 +121,16 @@ def _scalar(text: str) -> BsonValue:
     raise SerializationError("legacy artefacts: unsupported YAML value")
 
 
-def parse_legacy_yaml(data: bytes) -> dict[str, BsonValue]:
+def parse_legacy_yaml(data: bytes, binary_fields: frozenset[str] = frozenset()) -> dict[str, BsonValue]:
     """Parse legacy YAML artefacts (the decoded bytes, starting with ``---``) into a flat mapping.
 
-    Values are ``bytes`` (``!binary``), ``int`` or ``str``. Raises :class:`SerializationError` for
-    anything that is not a flat mapping of those.
+    Values are ``bytes`` (``!binary``), ``int`` or ``str``; a string value of a key in
+    ``binary_fields`` is turned into the bytes it stands for (Latin-1, see the module docstring).
+    Raises :class:`SerializationError` for anything that is not a flat mapping of those.
     """
     if len(data) > MAX_YAML_SIZE:
         raise SerializationError("legacy artefacts too large")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SerializationError("legacy artefacts are not UTF-8") from None
+    text = data.decode("latin-1")
     lines = text.replace("\r\n", "\n").split("\n")
     while lines and lines[-1].strip() == "":
         lines.pop()
@@ -131,5 +179,12 @@ def parse_legacy_yaml(data: bytes) -> dict[str, BsonValue]:
             else:
                 inline = _unquote(rest)
                 value = _b64_standard(rest if inline is None else inline)
+        if isinstance(value, str) and key in binary_fields:
+            try:
+                value = value.encode("latin-1")
+            except UnicodeEncodeError:
+                raise SerializationError(
+                    "legacy artefacts: a binary value holds a non-byte character"
+                ) from None
         result[key] = value
     return result
