@@ -1,0 +1,111 @@
+"""HTTP routes of SRP accounts and sessions (thin: parse, call the service, shape the answer)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from strongroom.keystore.deps import ClockDep, LimiterDep, SettingsDep
+from strongroom.keystore.principal import CurrentUser
+from strongroom.keystore.srp import service
+from strongroom.keystore.srp.schemas import (
+    ChallengeCreate,
+    ChallengeResponse,
+    SessionCreate,
+    SessionResponse,
+    UserCreate,
+    UsernameCreate,
+    UsernameRead,
+    UserResponse,
+)
+from strongroom.kit.auth import client_address
+from strongroom.kit.db import DbSession
+from strongroom.kit.errors import error_response, error_responses
+
+router = APIRouter(tags=["srp"])
+
+
+def _context(
+    request: Request, settings: SettingsDep, clock: ClockDep, limiter: LimiterDep
+) -> service.SrpContext:
+    return service.SrpContext(
+        now=clock.now(),
+        settings=settings,
+        limiter=limiter,
+        server_secret=request.app.state.srp_server_secret,
+        address=client_address(request),
+    )
+
+
+@router.post("/srp/username", response_model=UsernameRead, responses=error_responses(422))
+async def reserve_username(
+    session: DbSession, settings: SettingsDep, clock: ClockDep, body: UsernameCreate | None = None
+) -> UsernameRead:
+    """A fresh random username, reserved for a short time (``captcha_token`` is accepted and ignored)."""
+    return await service.reserve_username(session, now=clock.now(), settings=settings)
+
+
+@router.post("/srp/users", status_code=201, response_model=UserResponse, responses=error_responses(409, 422))
+async def create_user(
+    body: UserCreate, session: DbSession, settings: SettingsDep, clock: ClockDep
+) -> UserResponse:
+    """Register an account with its SRP salt and verifier (hex)."""
+    return UserResponse(user=await service.register(session, body, now=clock.now(), settings=settings))
+
+
+@router.post("/srp/challenges", response_model=ChallengeResponse, responses=error_responses(422, 429))
+async def create_challenge(
+    body: ChallengeCreate,
+    session: DbSession,
+    request: Request,
+    settings: SettingsDep,
+    clock: ClockDep,
+    limiter: LimiterDep,
+) -> ChallengeResponse:
+    """Start an SRP login: the account's salt and the server's ``B`` (a decoy for unknown usernames)."""
+    ctx = _context(request, settings, clock, limiter)
+    return ChallengeResponse(challenge=await service.start_login(session, body, ctx=ctx))
+
+
+@router.post("/srp/session", response_model=SessionResponse, responses=error_responses(401, 422, 429))
+async def create_session(
+    body: SessionCreate,
+    session: DbSession,
+    request: Request,
+    settings: SettingsDep,
+    clock: ClockDep,
+    limiter: LimiterDep,
+) -> Any:
+    """Finish an SRP login with the client's proof ``srp_m``; answers a session token."""
+    ctx = _context(request, settings, clock, limiter)
+    try:
+        return SessionResponse(session=await service.finish_login(session, body, ctx=ctx))
+    except service.LoginFailed as failure:
+        # Answered, not raised: the request's transaction then commits, and the challenge this attempt
+        # consumed stays consumed (single use even for wrong proofs).
+        return error_response(failure.status, failure.code, failure.message)
+
+
+@router.delete("/session", status_code=204, response_class=Response, responses=error_responses(401))
+async def delete_session(principal: CurrentUser, session: DbSession) -> Response:
+    """End the current session: its token stops working."""
+    await service.logout(session, principal)
+    return Response(status_code=204)
+
+
+@router.delete("/session/all", status_code=204, response_class=Response, responses=error_responses(401))
+async def delete_all_sessions(
+    principal: CurrentUser,
+    session: DbSession,
+    delete_all_sessions_params: Annotated[
+        str | None,
+        Query(
+            max_length=256,
+            description="If present (any value), the current session is kept and every other one ends.",
+        ),
+    ] = None,
+) -> Response:
+    """End every session of the user (all but the current one with ``delete_all_sessions_params``)."""
+    await service.logout_everywhere(session, principal, keep_current=delete_all_sessions_params is not None)
+    return Response(status_code=204)

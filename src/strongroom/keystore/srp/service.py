@@ -1,0 +1,271 @@
+"""Business rules of SRP accounts and sessions.
+
+The SRP arithmetic (a few 2048-bit modular exponentiations) runs in a worker thread so that a login never
+stalls the event loop for other requests. A username without an account gets a decoy challenge built from
+a salt and a verifier derived from the username under a server secret: stable across requests, shaped like
+the real thing, and computed with the same arithmetic as a real challenge, so that neither the answer nor its
+timing tells whether the account exists.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import anyio.to_thread
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from strongroom.crypto import (
+    N,
+    SrpError,
+    base58_encode,
+    check_verifier,
+    fake_salt,
+    fake_verifier,
+    server_challenge,
+    server_verify,
+)
+from strongroom.keystore.models import Session, SrpChallenge, User
+from strongroom.keystore.principal import Principal
+from strongroom.keystore.srp import repository
+from strongroom.keystore.srp.schemas import (
+    ChallengeCreate,
+    ChallengeRead,
+    SessionCreate,
+    SessionRead,
+    UserCreate,
+    UsernameRead,
+    UserRead,
+)
+from strongroom.kit.errors import AppError, conflict, invalid, rate_limited
+from strongroom.kit.ratelimit import RateLimiter, enforce
+from strongroom.kit.settings import Settings
+from strongroom.kit.tokens import hash_token, new_token
+
+log = logging.getLogger("strongroom.keystore.srp")
+
+SERVER_SECRET_NAME = "srp_decoy"  # noqa: S105 -- the name of a row, not a secret
+SESSION_TOKEN_PREFIX = "ks"  # noqa: S105 -- a public prefix
+_USERNAME_BYTES = 12  # ~16 Base58 characters, 96 random bits
+
+
+class LoginFailed(AppError):
+    """401 ``login_failed``: wrong proof, unknown or reused challenge, unknown user (all alike)."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "login_failed", "the login failed; start again with a new challenge")
+
+
+@dataclass(frozen=True)
+class SrpContext:
+    """What the SRP rules need besides the database: time, settings, limits, the decoy key, the caller."""
+
+    now: datetime
+    settings: Settings
+    limiter: RateLimiter
+    server_secret: bytes
+    address: str
+
+
+def _a_hash(srp_a: str) -> str:
+    # Hash of the bytes, so that the hex case the client used does not matter.
+    return hashlib.sha256(bytes.fromhex(srp_a)).hexdigest()
+
+
+def _challenge_key(username: str) -> str:
+    return f"ks:srp:challenge:user:{username}"
+
+
+def _failure_keys(username: str, address: str) -> tuple[str, str]:
+    return f"ks:srp:fail:user:{username}", f"ks:srp:fail:addr:{address}"
+
+
+async def reserve_username(session: AsyncSession, *, now: datetime, settings: Settings) -> UsernameRead:
+    """Hand out a fresh random username, reserved for ``username_reservation_lifetime`` seconds."""
+    await repository.purge_expired_reservations(session, now)
+    while True:
+        username = base58_encode(secrets.token_bytes(_USERNAME_BYTES))
+        if not await repository.username_in_use(session, username):
+            break
+    expires_at = now + timedelta(seconds=settings.username_reservation_lifetime)
+    await repository.add_reservation(session, username, expires_at)
+    return UsernameRead(username=username, expires_at=expires_at)
+
+
+async def register(session: AsyncSession, data: UserCreate, *, now: datetime, settings: Settings) -> UserRead:
+    """Create the account ``data.username`` with its SRP salt and verifier.
+
+    409 ``username_taken`` if the name has an account (also when two registrations race); 422
+    ``invalid_srp_value`` for a salt or verifier out of range; 422 ``username_not_reserved`` when settings
+    require a reservation and there is none.
+    """
+    try:
+        check_verifier(data.srp_salt, data.srp_verifier)
+    except SrpError:
+        raise invalid("invalid_srp_value", "srp_salt or srp_verifier is out of range") from None
+    if await repository.user_by_username(session, data.username) is not None:
+        raise _username_taken()
+    if settings.srp_require_username_reservation and (
+        await repository.live_reservation(session, data.username, now) is None
+    ):
+        raise invalid("username_not_reserved", "the username was not handed out by POST /srp/username")
+    await repository.drop_reservation(session, data.username)
+    user = User(
+        username=data.username,
+        srp_salt=data.srp_salt.lower(),
+        srp_verifier=data.srp_verifier.lower(),
+        created_at=now,
+    )
+    try:
+        await repository.add_user(session, user)
+    except IntegrityError:
+        raise _username_taken() from None
+    log.info("account created", extra={"user_id": str(user.id)})
+    return UserRead(id=user.id, username=user.username)
+
+
+def _username_taken() -> AppError:
+    return conflict("username_taken", "the username is taken")
+
+
+def _challenge_arithmetic(username: str, verifier: str | None, secret: bytes) -> tuple[str, str]:
+    # The decoy verifier is computed for every username, so a real account costs the same time as none.
+    decoy = fake_verifier(username, secret)
+    return server_challenge(verifier or decoy)
+
+
+async def start_login(session: AsyncSession, data: ChallengeCreate, *, ctx: SrpContext) -> ChallengeRead:
+    """Begin an SRP login: store the server's secret ``b`` for ``(username, A)`` and answer salt and ``B``.
+
+    Unknown usernames get a decoy challenge (see the module doc). 422 ``invalid_srp_value`` for
+    ``A ≡ 0 (mod N)``; 429 after ``srp_challenges_per_username`` challenges in the window.
+    """
+    if int(data.srp_a, 16) % N == 0:
+        raise invalid("invalid_srp_value", "srp_a is out of range")
+    settings = ctx.settings
+    await enforce(
+        ctx.limiter,
+        _challenge_key(data.username),
+        settings.srp_challenges_per_username,
+        settings.srp_challenges_window,
+    )
+    user = await repository.user_by_username(session, data.username)
+    salt = user.srp_salt if user else fake_salt(data.username, ctx.server_secret)
+    b_secret, public_b = await anyio.to_thread.run_sync(
+        functools.partial(
+            _challenge_arithmetic, data.username, user.srp_verifier if user else None, ctx.server_secret
+        )
+    )
+    await repository.purge_expired_challenges(session, ctx.now)
+    await repository.add_challenge(
+        session,
+        SrpChallenge(
+            username=data.username,
+            a_hash=_a_hash(data.srp_a),
+            user_id=user.id if user else None,
+            b_secret=b_secret,
+            expires_at=ctx.now + timedelta(seconds=settings.srp_challenge_lifetime),
+        ),
+    )
+    return ChallengeRead(challenge_salt=salt, challenge_b=public_b)
+
+
+def _verify_arithmetic(
+    *, username: str, secret: bytes, user: tuple[str, str] | None, b_secret: str | None, a: str, m1: str
+) -> str | None:
+    """M2 if the proof is right, else None. Same work whatever is missing (account, challenge)."""
+    decoy = fake_verifier(username, secret)
+    salt, verifier = user if user else (fake_salt(username, secret), decoy)
+    try:
+        return server_verify(
+            salt_hex=salt,
+            verifier_hex=verifier,
+            b_hex=b_secret or secrets.token_bytes(32).hex(),
+            a_hex=a,
+            m1_hex=m1,
+        )
+    except SrpError:
+        return None
+
+
+async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpContext) -> SessionRead:
+    """Check the client's proof against the stored challenge (consumed whatever the outcome) and open a
+    session with a fresh token.
+
+    Raises :class:`LoginFailed` (401) for a wrong proof, an unknown, expired or reused challenge or an
+    unknown user. The challenge row is deleted *before* this is raised: the caller must commit anyway
+    (the router answers the error without raising) so that a failed proof burns the challenge.
+    429 while the username or the address has had ``srp_failures_per_*`` failures in the window.
+    """
+    settings = ctx.settings
+    user_key, address_key = _failure_keys(data.username, ctx.address)
+    for key, limit in (
+        (user_key, settings.srp_failures_per_username),
+        (address_key, settings.srp_failures_per_address),
+    ):
+        retry = await ctx.limiter.blocked(key, limit, settings.srp_failures_window)
+        if retry is not None:
+            raise rate_limited(retry)
+    challenge = await repository.take_challenge(session, data.username, _a_hash(data.srp_a), ctx.now)
+    user = (
+        await repository.user_by_id(session, challenge.user_id) if challenge and challenge.user_id else None
+    )
+    if user is not None and user.username != data.username:
+        user = None
+    m2 = await anyio.to_thread.run_sync(
+        functools.partial(
+            _verify_arithmetic,
+            username=data.username,
+            secret=ctx.server_secret,
+            user=(user.srp_salt, user.srp_verifier) if user else None,
+            b_secret=challenge.b_secret if challenge else None,
+            a=data.srp_a,
+            m1=data.srp_m,
+        )
+    )
+    if m2 is None or user is None:
+        await ctx.limiter.hit(user_key, settings.srp_failures_per_username, settings.srp_failures_window)
+        await ctx.limiter.hit(address_key, settings.srp_failures_per_address, settings.srp_failures_window)
+        log.info("login failed", extra={"challenge_found": challenge is not None})
+        raise LoginFailed()
+    await ctx.limiter.reset(user_key)
+    token = new_token(SESSION_TOKEN_PREFIX)
+    row = Session(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        created_at=ctx.now,
+        expires_at=ctx.now + timedelta(seconds=settings.session_lifetime),
+    )
+    await repository.purge_expired_sessions(session, user.id, ctx.now)
+    await repository.add_session(session, row)
+    log.info("session opened", extra={"user_id": str(user.id), "session_id": str(row.id)})
+    return SessionRead(
+        id=row.id,
+        session_authentication_string=token,
+        valid_from=row.created_at,
+        valid_till=row.expires_at,
+        username=user.username,
+        srp_m2=m2,
+    )
+
+
+async def logout(session: AsyncSession, principal: Principal) -> None:
+    """End the caller's current session: its token stops working."""
+    await repository.delete_session(session, principal.user_id, principal.session_id)
+
+
+async def logout_everywhere(session: AsyncSession, principal: Principal, *, keep_current: bool) -> None:
+    """End every session of the caller (all but the current one with ``keep_current``)."""
+    await repository.delete_sessions(
+        session, principal.user_id, keep=principal.session_id if keep_current else None
+    )
+
+
+async def load_server_secret(session: AsyncSession) -> bytes:
+    """The key of the decoy salts and verifiers: made once per database, shared by every process."""
+    return await repository.server_secret(session, SERVER_SECRET_NAME, secrets.token_bytes(32))
