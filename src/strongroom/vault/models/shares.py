@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from strongroom.kit.ids import new_id
@@ -38,6 +38,17 @@ class Share(Base):
         Index("ix_shares_recipient_id_id", "recipient_id", "id"),
         Index("ix_shares_sender_id_id", "sender_id", "id"),
         Index("ix_shares_expires_at", "expires_at"),
+        # One share per item per encryption space. The 0.9 reference client reuses its connection's
+        # space for every card it shares over that connection, so a space may back several items' shares.
+        UniqueConstraint("encryption_space_id", "item_id"),
+        # A space the client names explicitly (the spec's flow: a DEK per share) backs exactly one share.
+        Index(
+            "uq_shares_explicit_encryption_space_id",
+            "encryption_space_id",
+            unique=True,
+            sqlite_where=text("NOT space_from_connection"),
+            postgresql_where=text("NOT space_from_connection"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -53,8 +64,11 @@ class Share(Base):
     recipient_connection_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("connections.id", ondelete="CASCADE"), index=True
     )
-    # Shares are deleted on revocation, so every row is live: one share per encryption space, full stop.
-    encryption_space_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    # Shares are deleted on revocation, so every row is live or expired (not yet swept).
+    encryption_space_id: Mapped[uuid.UUID]
+    # True when the request named no space and the sender's connection's latest space was used (the 0.9
+    # client's way): the recipient then reads it through their own connection's space (see shares/README.md).
+    space_from_connection: Mapped[bool] = mapped_column(Boolean, default=False)
     encrypted_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     terms: Mapped[str | None] = mapped_column(Text)
     distributable: Mapped[bool] = mapped_column(Boolean, default=False)

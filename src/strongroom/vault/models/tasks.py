@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from strongroom.kit.ids import new_id
@@ -29,6 +29,17 @@ class ClientTask(Base):
         Index("ix_client_tasks_user_id_state_id", "user_id", "state", "id"),
         Index("ix_client_tasks_user_id_work_type_target_id", "user_id", "work_type", "target_id"),
         Index("ix_client_tasks_state_state_changed_at", "state", "state_changed_at"),
+        Index("ix_client_tasks_target_id", "target_id"),
+        # At most one waiting task per (user, work, target): queueing again does nothing (ON CONFLICT).
+        Index(
+            "uq_client_tasks_todo",
+            "user_id",
+            "work_type",
+            "target_id",
+            unique=True,
+            sqlite_where=text("state = 'todo'"),
+            postgresql_where=text("state = 'todo'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
