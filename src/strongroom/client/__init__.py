@@ -47,6 +47,7 @@ from strongroom.client._views import (
     TaskRun,
     Template,
     TemplateSlot,
+    Unset,
     User,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "TemplateSlot",
     "TransportError",
     "Unauthorized",
+    "Unset",
     "User",
     "ValidationFailed",
     "VaultClient",

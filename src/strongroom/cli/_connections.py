@@ -1,0 +1,338 @@
+"""``strongroom connections``: invite, accept, list, verify fingerprints, delete; connect two local users.
+
+A connection config (``create-config`` / ``create``) names two auth files::
+
+    kind: Connection
+    spec:
+      from: .alice.yaml        # invites
+      to: .bob.yaml            # accepts
+      from_nickname: Bob       # what Alice calls Bob (encrypted, only Alice sees it)
+      to_nickname: Alice       # what Bob calls Alice
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from strongroom.cli._auth import load_auth
+from strongroom.cli._config import ConfigError, load_document, optional_str, require_str
+from strongroom.cli._context import (
+    DEFAULT_AUTH,
+    AuthOpt,
+    KeystoreUrlOpt,
+    OutputOpt,
+    UrlOpt,
+    VaultUrlOpt,
+    logged_in,
+    run,
+)
+from strongroom.cli._errors import EXIT_INPUT, CliError, guarded
+from strongroom.cli._output import Format, note, render, to_yaml
+from strongroom.client import Connection, Invitation
+
+__all__ = ["connection_spec", "connections", "parse_invitation_mail"]
+
+connections = typer.Typer(help="Connections between users: invitations, fingerprints.", no_args_is_help=True)
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def connection_spec(connection: Connection) -> dict[str, Any]:
+    return {
+        "id": connection.id,
+        "nickname": connection.nickname,
+        "user_id": connection.user_id,
+        "user_name": connection.user_name,
+        "user_email": connection.user_email,
+        "my_fingerprint": connection.my_fingerprint,
+        "their_fingerprint": connection.their_fingerprint,
+        "created_at": connection.created_at,
+    }
+
+
+def invitation_spec(invitation: Invitation) -> dict[str, Any]:
+    spec = {
+        "id": invitation.id,
+        "token": invitation.token,
+        "email": invitation.email,
+        "nickname": invitation.nickname,
+        "message": invitation.message,
+        "sent_at": invitation.sent_at,
+        "expires_at": invitation.expires_at,
+        "state": invitation.state,
+    }
+    if invitation.token is None:
+        del spec["token"]
+    return spec
+
+
+def parse_invitation_mail(text: str) -> tuple[str, str | None]:
+    """``(token, invitation id)`` found in an invitation mail (or any text that quotes them).
+
+    Understands the accept command the mail suggests (``strongroom connections accept TOKEN
+    --invitation-id ID``) and ``token: ...`` / ``invitation id: ...`` lines. Raises CliError otherwise.
+    """
+    body = _mail_body(text)
+    command = re.search(r"connections accept\s+(?:--token\s+)?(\S+)(?:\s+--invitation-id\s+(\S+))?", body)
+    if command and not command.group(1).startswith("-"):
+        return command.group(1), command.group(2)
+    token = re.search(r"token\s*[:=]\s*(\S+)", body, re.IGNORECASE)
+    invitation = re.search(rf"invitation[ _-]?id\s*[:=]\s*({_UUID})", body, re.IGNORECASE)
+    if token is None:
+        raise CliError("no invitation token found in the mail", EXIT_INPUT)
+    return token.group(1), invitation.group(1) if invitation else None
+
+
+def _mail_body(text: str) -> str:
+    import email
+    import email.policy
+
+    message = email.message_from_string(text, policy=email.policy.default)
+    if message.is_multipart() or message.get_content_type() != "text/plain" or message.keys():
+        part = message.get_body(preferencelist=("plain",)) if hasattr(message, "get_body") else None
+        if part is not None:
+            content = part.get_content()
+            if isinstance(content, str):
+                return content
+    return text
+
+
+@connections.command("invite")
+@guarded
+def invite(
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    email: Annotated[str | None, typer.Option("--email", help="Mail the invitation to this address.")] = None,
+    nickname: Annotated[
+        str | None, typer.Option("--nickname", help="Your private name for the invitee (encrypted).")
+    ] = None,
+    message: Annotated[str | None, typer.Option("--message", help="A note for the invitee.")] = None,
+    expires_in: Annotated[
+        int | None, typer.Option("--expires-in", help="Seconds the invitation stays valid.", min=60)
+    ] = None,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Invite someone to connect (makes an RSA-4096 key pair for the connection)."""
+
+    async def go() -> Invitation:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await client.invite(nickname=nickname, email=email, message=message, expires_in=expires_in)
+
+    invitation = run(go())
+    render("Invitation", invitation_spec(invitation), output=output, columns=("id", "token", "email"))
+    how = f"The Vault mails it to {email}. " if email else "Hand over the id and token. "
+    note(
+        f"{how}The invitee accepts with "
+        f"`strongroom connections accept TOKEN --invitation-id {invitation.id}`."
+    )
+
+
+@connections.command("accept")
+@guarded
+def accept(
+    token: Annotated[str | None, typer.Argument(help="The invitation token.")] = None,
+    invitation_id: Annotated[str | None, typer.Option("--invitation-id", help="The invitation id.")] = None,
+    mail: Annotated[
+        Path | None, typer.Option("--mail", help="Take the token and id from the invitation mail (a file).")
+    ] = None,
+    nickname: Annotated[
+        str | None, typer.Option("--nickname", help="Your private name for the inviter (encrypted).")
+    ] = None,
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Accept an invitation (makes an RSA-4096 key pair for the connection)."""
+    if mail is not None:
+        found_token, found_id = parse_invitation_mail(mail.read_text(encoding="utf-8", errors="replace"))
+        token = token or found_token
+        invitation_id = invitation_id or found_id
+    if not token:
+        raise CliError("give the invitation token (or --mail FILE)", EXIT_INPUT)
+    accepted_token = token
+
+    async def go() -> Connection:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await client.accept_invitation(
+                accepted_token, nickname=nickname, invitation_id=invitation_id
+            )
+
+    render("Connection", connection_spec(run(go())), output=output, columns=("id", "nickname", "user_id"))
+
+
+@connections.command("list")
+@guarded
+def list_(
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """List your connections with your nicknames and both keys' fingerprints."""
+
+    async def go() -> list[Connection]:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await client.connections()
+
+    rows = [connection_spec(c) for c in run(go())]
+    render(
+        "Connections", rows, output=output, columns=("id", "nickname", "user_id", "user_email", "created_at")
+    )
+
+
+@connections.command("get")
+@guarded
+def get(
+    connection_id: Annotated[str, typer.Argument(help="Connection id.")],
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Show one connection."""
+
+    async def go() -> Connection:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await client.connection(connection_id)
+
+    render("Connection", connection_spec(run(go())), output=output, columns=("id", "nickname", "user_id"))
+
+
+@connections.command("verify")
+@guarded
+def verify(
+    connection_id: Annotated[str, typer.Argument(help="Connection id.")],
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Show both keys' fingerprints, to compare with the other person out of band.
+
+    Your "their key" must equal what the other person's `connections verify` shows as "your key", and
+    the reverse. The fingerprints are computed here from the keys, not taken from the Vault.
+    """
+
+    async def go() -> Connection:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await client.connection(connection_id)
+
+    connection = run(go())
+    spec = {
+        "connection_id": connection.id,
+        "nickname": connection.nickname,
+        "your_key": connection.my_fingerprint,
+        "their_key": connection.their_fingerprint,
+        "vault_agrees": connection.fingerprints_consistent,
+    }
+    render("ConnectionFingerprints", spec, output=output)
+    who = connection.nickname or connection.user_name or "the other person"
+    note(
+        f"Compare with {who} (in person or by phone): your 'their_key' must equal their 'your_key', "
+        "and the reverse."
+    )
+    if not connection.fingerprints_consistent:
+        raise CliError(
+            "the Vault reports other fingerprints than the keys it serves: do not trust this connection"
+        )
+
+
+@connections.command("delete")
+@guarded
+def delete(
+    connection_id: Annotated[str, typer.Argument(help="Connection id.")],
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Delete a connection (both sides) and revoke every share over it."""
+
+    async def go() -> None:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            await client.delete_connection(connection_id)
+
+    run(go())
+    note(f"Deleted connection {connection_id}.")
+
+
+@connections.command("create-config")
+@guarded
+def create_config(
+    from_path: Annotated[Path, typer.Option("--from", help="Auth file of the user who invites.")],
+    to_path: Annotated[Path, typer.Option("--to", help="Auth file of the user who accepts.")],
+) -> None:
+    """Print a connection config for two local users (then `connections create -c FILE`)."""
+    source = load_auth(from_path)
+    target = load_auth(to_path)
+    document = {
+        "kind": "Connection",
+        "metadata": {"from_username": source.username, "to_username": target.username},
+        "spec": {
+            "from": str(from_path),
+            "to": str(to_path),
+            "from_nickname": target.username,
+            "to_nickname": source.username,
+        },
+    }
+    typer.echo(to_yaml(document), nl=False)
+
+
+@connections.command("create")
+@guarded
+def create(
+    config: Annotated[Path, typer.Option("-c", "--config", help="Connection config file.")],
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Connect two local users in one go: the first invites, the second accepts."""
+    _, spec = load_document(config, kinds=("Connection",))
+    base = config.parent
+    from_path = _relative(base, require_str(spec, "from", config))
+    to_path = _relative(base, require_str(spec, "to", config))
+    if from_path.resolve() == to_path.resolve():
+        raise ConfigError(f"{config}: from and to are the same user")
+    from_nickname = optional_str(spec, "from_nickname", config)
+    to_nickname = optional_str(spec, "to_nickname", config)
+
+    async def go() -> dict[str, Any]:
+        async with (
+            logged_in(from_path, url, keystore_url, vault_url) as (inviter, _),
+            logged_in(to_path, url, keystore_url, vault_url) as (invitee, _),
+        ):
+            invitation = await inviter.invite(nickname=from_nickname)
+            assert invitation.token is not None
+            accepted = await invitee.accept_invitation(
+                invitation.token, nickname=to_nickname, invitation_id=invitation.id
+            )
+            # The inviter's record of this connection is the one whose "other" key is the accepter's key.
+            mine = next(
+                (c for c in await inviter.connections() if c.other_public_key == accepted.public_key), None
+            )
+            return {
+                "from": {"auth": str(from_path), "connection": connection_spec(mine) if mine else None},
+                "to": {"auth": str(to_path), "connection": connection_spec(accepted)},
+            }
+
+    render("Connection", run(go()), output=output)
+
+
+def _relative(base: Path, value: str) -> Path:
+    path = Path(value)
+    if path.is_absolute() or path.exists():
+        return path
+    candidate = base / path
+    return candidate if candidate.exists() else path

@@ -1,0 +1,162 @@
+"""Every failure becomes one clear line on stderr and a non-zero exit code, never a traceback.
+
+Exit codes: 1 a refusal or failure, 2 bad input (options, files), 3 authentication (wrong passphrase,
+expired or revoked session, malformed secret key), 4 server unreachable, 130 interrupted.
+Set ``STRONGROOM_DEBUG=1`` to get the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+import typer
+
+from strongroom.cli._config import ConfigError
+from strongroom.cli._output import err_console
+from strongroom.client import (
+    AcceptanceRequired,
+    ApiError,
+    Conflict,
+    CryptoError,
+    Forbidden,
+    Gone,
+    InvalidArgument,
+    InvalidSecretKey,
+    NotFound,
+    NotLoggedIn,
+    ProtocolError,
+    RateLimited,
+    ShareUnavailable,
+    StrongroomError,
+    TransportError,
+    Unauthorized,
+    ValidationFailed,
+    WrongPassphrase,
+)
+
+__all__ = ["EXIT_AUTH", "EXIT_FAILURE", "EXIT_INPUT", "EXIT_UNREACHABLE", "CliError", "guarded", "using_auth"]
+
+EXIT_FAILURE = 1
+EXIT_INPUT = 2
+EXIT_AUTH = 3
+EXIT_UNREACHABLE = 4
+EXIT_INTERRUPTED = 130
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# The auth file of the command being run, so that messages can name the command that fixes things.
+_current_auth: list[Path] = []
+
+
+class CliError(Exception):
+    """A failure with the exact line to print and an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def using_auth(path: Path) -> None:
+    """Record the auth file the command acts with (used in messages such as "log in again")."""
+    _current_auth[:] = [path]
+
+
+def _auth_hint() -> str:
+    return f" -a {_current_auth[0]}" if _current_auth else ""
+
+
+def describe(exc: BaseException) -> tuple[str, int]:
+    """The one line and exit code for ``exc``."""
+    hint = _auth_hint()
+    match exc:
+        case CliError():
+            return exc.message, exc.code
+        case ConfigError():
+            return str(exc), EXIT_INPUT
+        case WrongPassphrase():
+            return (
+                f"wrong passphrase or secret key{(' for ' + str(_current_auth[0])) if _current_auth else ''}",
+                EXIT_AUTH,
+            )
+        case InvalidSecretKey():
+            return "the secret key is malformed: expected 1.<username>.<secret>", EXIT_AUTH
+        case Unauthorized():
+            return (
+                f"the session has expired or was revoked ({exc.code}): "
+                f"log in again with `strongroom users login{hint}`",
+                EXIT_AUTH,
+            )
+        case NotLoggedIn():
+            return f"not logged in: run `strongroom users login{hint}`", EXIT_AUTH
+        case TransportError():
+            return (
+                f"cannot reach the server at {exc.url} ({exc.reason}); is `strongroom serve` running? "
+                "Choose the server with --url or STRONGROOM_URL",
+                EXIT_UNREACHABLE,
+            )
+        case AcceptanceRequired():
+            return (
+                f"share {exc.share_id} awaits acceptance of its terms: review and accept them with "
+                f"`strongroom shares accept {exc.share_id}{hint}`",
+                EXIT_FAILURE,
+            )
+        case ShareUnavailable():
+            return f"share {exc.share_id} is not available: it has expired or was revoked", EXIT_FAILURE
+        case RateLimited():
+            wait = f" in {exc.retry_after} s" if exc.retry_after is not None else " later"
+            return f"too many requests: try again{wait}", EXIT_FAILURE
+        case NotFound():
+            return f"not found: {exc.message}", EXIT_FAILURE
+        case Gone() | Conflict() | Forbidden() | ValidationFailed():
+            return f"{exc.message} ({exc.code})", EXIT_FAILURE
+        case ApiError():
+            return (
+                f"the {exc.service or 'server'} failed: {exc.message} ({exc.code}, HTTP {exc.status})",
+                EXIT_FAILURE,
+            )
+        case InvalidArgument():
+            return str(exc), EXIT_INPUT
+        case CryptoError() | ProtocolError() | StrongroomError():
+            return str(exc), EXIT_FAILURE
+        case FileNotFoundError() | PermissionError() | IsADirectoryError():
+            name = getattr(exc, "filename", None)
+            return f"{name or 'file'}: {exc.strerror or exc}", EXIT_INPUT
+        case KeyboardInterrupt():
+            return "interrupted", EXIT_INTERRUPTED
+        case _:
+            return f"unexpected error: {type(exc).__name__}: {exc}", EXIT_FAILURE
+
+
+def fail(exc: BaseException) -> typer.Exit:
+    """Print ``exc`` as one line on stderr; returns the Exit to raise."""
+    message, code = describe(exc)
+    err_console().print(f"error: {message}", markup=False, style="red" if code else None)
+    return typer.Exit(code)
+
+
+def guarded(fn: Callable[P, T]) -> Callable[P, T]:
+    """Wrap a command so that any failure ends as one line on stderr and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            if os.environ.get("STRONGROOM_DEBUG") and not isinstance(
+                exc, StrongroomError | CliError | ConfigError
+            ):
+                raise
+            raise fail(exc) from None
+        finally:
+            _current_auth.clear()
+
+    return wrapper

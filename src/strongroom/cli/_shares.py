@@ -1,0 +1,357 @@
+"""``strongroom shares``: share a card (or one slot) over a connection, read, accept, update, revoke.
+
+A share config (``create-config`` / ``create``)::
+
+    kind: Share
+    spec:
+      item_id: 0193…             # a card of yours (or share_id: a distributable share you received)
+      connection_id: 0193…       # your connection with the recipient
+      slot: secret_note          # optional: share this slot only
+      terms: Do not forward.     # optional; the recipient must accept them before reading
+      expires_at: 2026-12-01T00:00:00Z   # optional
+      distributable: false       # may the recipient share it on?
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+
+from strongroom.cli._config import ConfigError, load_document, optional_str, require_str
+from strongroom.cli._context import (
+    DEFAULT_AUTH,
+    AuthOpt,
+    KeystoreUrlOpt,
+    OutputOpt,
+    UrlOpt,
+    VaultUrlOpt,
+    logged_in,
+    run,
+)
+from strongroom.cli._errors import EXIT_FAILURE, EXIT_INPUT, CliError, guarded
+from strongroom.cli._output import Format, note, render, to_yaml
+from strongroom.client import UNSET, Share, SharedCard, Unset
+
+__all__ = ["parse_duration", "share_spec", "shared_card_spec", "shares"]
+
+shares = typer.Typer(help="Shares of cards between connected users.", no_args_is_help=True)
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90``, ``90s``, ``15m``, ``2h``, ``7d``, ``1w`` as a timedelta; CliError otherwise."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise CliError(f"not a duration: {text!r} (use e.g. 3600, 15m, 2h, 7d)", EXIT_INPUT)
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def parse_time(value: object, what: str) -> datetime:
+    """An ISO 8601 time (YAML may already have parsed it); naive times are taken as UTC."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise CliError(f"{what}: not an ISO 8601 time: {value!r}", EXIT_INPUT) from None
+    else:
+        raise CliError(f"{what}: not an ISO 8601 time", EXIT_INPUT)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def share_spec(share: Share) -> dict[str, Any]:
+    return {
+        "id": share.id,
+        "item_id": share.card_id,
+        "item_label": share.card_label,
+        "slot_id": share.slot_id,
+        "connection_id": share.connection_id,
+        "outgoing": share.outgoing,
+        "other_user_id": share.other_user_id,
+        "terms": share.terms,
+        "acceptance": share.acceptance,
+        "distributable": share.distributable,
+        "parent_share_id": share.parent_share_id,
+        "expires_at": share.expires_at,
+        "created_at": share.created_at,
+    }
+
+
+def shared_card_spec(card: SharedCard) -> dict[str, Any]:
+    return {
+        "share": share_spec(card.share),
+        "label": card.label,
+        "template": card.template_label,
+        "slots": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "label": s.label,
+                "slot_type_name": s.slot_type_name,
+                "value": s.value,
+            }
+            for s in card.slots
+        ],
+    }
+
+
+@shares.command("create-config")
+@guarded
+def create_config(
+    connection_id: Annotated[
+        str, typer.Option("--connection-id", help="Your connection with the recipient.")
+    ],
+    item_id: Annotated[str | None, typer.Option("--item-id", help="The card to share.")] = None,
+    share_id: Annotated[
+        str | None, typer.Option("--share-id", help="Share on a distributable share you received.")
+    ] = None,
+    slot: Annotated[str | None, typer.Option("--slot", help="Share only this slot (name or id).")] = None,
+    terms: Annotated[str | None, typer.Option("--terms", help="Terms the recipient must accept.")] = None,
+    expires_at: Annotated[
+        str | None, typer.Option("--expires-at", help="End of the share (ISO 8601).")
+    ] = None,
+    expires_in: Annotated[
+        str | None, typer.Option("--expires-in", help="End of the share from now: 2h, 7d.")
+    ] = None,
+    distributable: Annotated[
+        bool, typer.Option("--distributable", help="Let the recipient share it on.")
+    ] = False,
+) -> None:
+    """Print a share config (then `shares create -c FILE`)."""
+    if (item_id is None) == (share_id is None):
+        raise CliError("give exactly one of --item-id and --share-id", EXIT_INPUT)
+    spec: dict[str, Any] = {"item_id": item_id} if item_id else {"share_id": share_id}
+    spec["connection_id"] = connection_id
+    if slot:
+        spec["slot"] = slot
+    if terms:
+        spec["terms"] = terms
+    when = _expiry(expires_at, expires_in)
+    if when is not None:
+        spec["expires_at"] = when.isoformat().replace("+00:00", "Z")
+    spec["distributable"] = distributable
+    typer.echo(to_yaml({"kind": "Share", "spec": spec}), nl=False)
+
+
+def _expiry(expires_at: str | None, expires_in: str | None) -> datetime | None:
+    if expires_at and expires_in:
+        raise CliError("give --expires-at or --expires-in, not both", EXIT_INPUT)
+    if expires_at:
+        return parse_time(expires_at, "--expires-at")
+    if expires_in:
+        return datetime.now(UTC).replace(microsecond=0) + parse_duration(expires_in)
+    return None
+
+
+@shares.command("create")
+@guarded
+def create(
+    config: Annotated[Path, typer.Option("-c", "--config", help="Share config file.")],
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Share a card (or one slot of it) as a share config file describes."""
+    _, spec = load_document(config, kinds=("Share",))
+    item_id = optional_str(spec, "item_id", config)
+    parent_id = optional_str(spec, "share_id", config)
+    if (item_id is None) == (parent_id is None):
+        raise ConfigError(f"{config}: spec needs exactly one of item_id and share_id")
+    connection_id = require_str(spec, "connection_id", config)
+    slot = optional_str(spec, "slot", config)
+    terms = optional_str(spec, "terms", config)
+    expires_at = (
+        parse_time(spec["expires_at"], f"{config}: spec.expires_at") if spec.get("expires_at") else None
+    )
+    distributable = spec.get("distributable", False)
+    acceptance = spec.get("acceptance_required")
+    if not isinstance(distributable, bool) or not (acceptance is None or isinstance(acceptance, bool)):
+        raise ConfigError(f"{config}: spec.distributable and spec.acceptance_required are true or false")
+
+    async def go() -> Share:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            if parent_id is not None:
+                return await client.reshare(
+                    parent_id,
+                    connection_id,
+                    slot=slot,
+                    terms=terms,
+                    expires_at=expires_at,
+                    acceptance_required=acceptance,
+                )
+            assert item_id is not None
+            return await client.share(
+                item_id,
+                connection_id,
+                slot=slot,
+                terms=terms,
+                expires_at=expires_at,
+                distributable=distributable,
+                acceptance_required=acceptance,
+            )
+
+    render("Share", share_spec(run(go())), output=output, columns=("id", "item_id", "connection_id"))
+
+
+@shares.command("list")
+@guarded
+def list_(
+    outgoing: Annotated[
+        bool | None,
+        typer.Option("--outgoing/--incoming", help="Only shares you gave / only shares you received."),
+    ] = None,
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """List shares you received and gave (metadata; read one with `shares get ID`)."""
+
+    async def go() -> list[Share]:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await client.shares(outgoing=outgoing)
+
+    rows = [share_spec(s) for s in run(go())]
+    render(
+        "Shares",
+        rows,
+        output=output,
+        columns=("id", "item_label", "outgoing", "acceptance", "expires_at", "slot_id"),
+    )
+
+
+@shares.command("get")
+@guarded
+def get(
+    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Read a card shared with you, values decrypted (claims the share key on first read)."""
+
+    async def go() -> SharedCard:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await client.read_share(share_id)
+
+    card = run(go())
+    spec = shared_card_spec(card)
+    if output is Format.table:
+        render("Shared item slots", spec["slots"], output=output, columns=("name", "label", "value"))
+    else:
+        render("SharedItem", spec, output=output)
+
+
+@shares.command("accept")
+@guarded
+def accept(
+    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Accept the terms without asking.")] = False,
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Accept a share's terms (shown first; asks unless -y). Declining accepts nothing."""
+
+    async def go() -> Share | None:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            share = await client.get_share(share_id)
+            if share.outgoing:
+                raise CliError(f"share {share_id} is one you gave: only its recipient accepts it")
+            note(f"Share {share.id} of {share.card_label or share.card_id!r}.")
+            note(f"Terms: {share.terms}" if share.terms else "The share states no terms.")
+            if not yes and not _confirm("Accept these terms?"):
+                return None
+            return await client.accept_share(share_id)
+
+    accepted = run(go())
+    if accepted is None:
+        raise CliError("not accepted: nothing was changed", EXIT_FAILURE)
+    render("Share", share_spec(accepted), output=output, columns=("id", "item_id", "acceptance"))
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+    return bool(click.confirm(question, default=False, err=True))
+
+
+@shares.command("delete")
+@guarded
+def delete(
+    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Revoke a share (as its sender or its recipient); the sender's key material goes too."""
+
+    async def go() -> None:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            await client.revoke_share(share_id)
+
+    run(go())
+    note(f"Revoked share {share_id}.")
+
+
+@shares.command("update")
+@guarded
+def update(
+    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    expires_at: Annotated[str | None, typer.Option("--expires-at", help="New end (ISO 8601).")] = None,
+    expires_in: Annotated[str | None, typer.Option("--expires-in", help="New end from now: 2h, 7d.")] = None,
+    no_expiry: Annotated[bool, typer.Option("--no-expiry", help="Remove the end date.")] = False,
+    distributable: Annotated[
+        bool | None,
+        typer.Option(
+            "--distributable/--not-distributable",
+            help="Allow or stop on-sharing (stopping revokes on-shares).",
+        ),
+    ] = None,
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Change a share you gave: its expiry or whether it may be shared on."""
+    when: datetime | Unset | None = UNSET
+    if no_expiry:
+        if expires_at or expires_in:
+            raise CliError("--no-expiry cannot go with --expires-at/--expires-in", EXIT_INPUT)
+        when = None
+    else:
+        chosen = _expiry(expires_at, expires_in)
+        if chosen is not None:
+            when = chosen
+    flag: bool | Unset = UNSET if distributable is None else distributable
+    if when is UNSET and flag is UNSET:
+        raise CliError(
+            "nothing to change: give --expires-at, --expires-in, --no-expiry or --[not-]distributable",
+            EXIT_INPUT,
+        )
+
+    async def go() -> Share:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await client.update_share(share_id, expires_at=when, distributable=flag)
+
+    render("Share", share_spec(run(go())), output=output, columns=("id", "expires_at", "distributable"))

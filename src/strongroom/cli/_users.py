@@ -1,0 +1,194 @@
+"""``strongroom users``: create an account, log in, show it, log out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from strongroom.cli._auth import AuthFile, load_auth, write_auth
+from strongroom.cli._context import (
+    DEFAULT_AUTH,
+    AuthOpt,
+    KeystoreUrlOpt,
+    OutputOpt,
+    Progress,
+    Server,
+    UrlOpt,
+    VaultUrlOpt,
+    ask_passphrase,
+    logged_in,
+    run,
+)
+from strongroom.cli._errors import EXIT_AUTH, CliError, guarded, using_auth
+from strongroom.cli._output import Format, note, render
+
+__all__ = ["users"]
+
+users = typer.Typer(help="Accounts: create, log in, show, log out.", no_args_is_help=True)
+
+SavePassphraseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--save-passphrase",
+        help="Also store the passphrase in the auth file (then the file alone opens the account).",
+    ),
+]
+
+
+@users.command("create")
+@guarded
+def create(
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="Write the auth file here (mode 0600) instead of stdout."),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Full name shown to your connections.")] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Email address (invitations sent to it are yours).")
+    ] = None,
+    save_passphrase: SavePassphraseOpt = False,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Create an account (RSA-4096 key generation takes a few seconds) and write its auth file.
+
+    The auth file holds the secret key, shown nowhere else: keep it (and a copy of the secret key) safe.
+    """
+    server = Server.choose(url, keystore_url, vault_url)
+    passphrase = ask_passphrase("the new account", confirm=True)
+
+    async def go() -> AuthFile:
+        progress = Progress()
+        client = server.client(progress)
+        try:
+            credentials = await client.sign_up(passphrase, full_name=name, email=email)
+        finally:
+            progress.stop()
+            await client.aclose()
+        return AuthFile.from_credentials(
+            credentials,
+            keystore_url=server.keystore_url,
+            vault_url=server.vault_url,
+            passphrase=passphrase if save_passphrase else None,
+        )
+
+    auth = run(go())
+    write_auth(auth, out)
+    note(f"Created user {auth.username}.")
+
+
+@users.command("login")
+@guarded
+def login(
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    secret_key: Annotated[
+        str | None,
+        typer.Option(
+            "--secret-key", help="Log in on a new device: the secret key (else read from the auth file)."
+        ),
+    ] = None,
+    save_passphrase: SavePassphraseOpt = False,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Log in with the secret key and passphrase; writes fresh session tokens to the auth file."""
+    using_auth(auth_path)
+    existing = load_auth(auth_path) if secret_key is None and auth_path.exists() else None
+    if secret_key is None:
+        secret_key = _ask_secret_key() if existing is None else existing.secret_key
+    server = Server.choose(url, keystore_url, vault_url, existing)
+    label = f"{existing.username} ({auth_path})" if existing else str(auth_path)
+    passphrase = ask_passphrase(label, saved=existing.passphrase if existing else None)
+
+    async def go() -> AuthFile:
+        progress = Progress()
+        client = server.client(progress)
+        try:
+            credentials = await client.log_in(secret_key, passphrase)
+        finally:
+            progress.stop()
+            await client.aclose()
+        keep = passphrase if save_passphrase or (existing is not None and existing.passphrase) else None
+        return AuthFile.from_credentials(
+            credentials, keystore_url=server.keystore_url, vault_url=server.vault_url, passphrase=keep
+        )
+
+    auth = run(go())
+    write_auth(auth, auth_path)
+    note(f"Logged in as {auth.username}.")
+
+
+def _ask_secret_key() -> str:
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline().strip()
+        if not line:
+            raise CliError("no secret key given: pass --secret-key", EXIT_AUTH)
+        return line
+    value: str = click.prompt("Secret key", hide_input=True, err=True, type=str)
+    return value.strip()
+
+
+@users.command("get")
+@guarded
+def get(
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Show the account of the auth file (checks that its session and passphrase still work)."""
+
+    async def go() -> dict[str, object]:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            me = await client.me()
+            return {
+                "username": me.username,
+                "id": me.id,
+                "full_name": me.full_name,
+                "email": me.email,
+                "joined_at": me.joined_at,
+                "keystore_url": client.keystore.base_url,
+                "vault_url": client.vault.base_url,
+            }
+
+    render("User", run(go()), output=output, columns=("username", "id", "full_name", "email"))
+
+
+@users.command("logout")
+@guarded
+def logout(
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    everywhere: Annotated[
+        bool, typer.Option("--everywhere", help="End every session of the account, not only this one.")
+    ] = False,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """End the session and remove its tokens from the auth file (the secret key stays)."""
+    using_auth(auth_path)
+    auth = load_auth(auth_path)
+    server = Server.choose(url, keystore_url, vault_url, auth)
+    credentials = auth.credentials
+
+    async def go() -> None:
+        if credentials is None:
+            return
+        client = server.client()
+        try:
+            client.keystore.use_token(credentials.keystore_token)
+            client.vault.use_token(credentials.vault_token)
+            await client.log_out(everywhere=everywhere)
+        finally:
+            await client.aclose()
+
+    run(go())
+    write_auth(auth.logged_out(), auth_path)
+    note(f"Logged out {auth.username}.")

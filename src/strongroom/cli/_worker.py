@@ -1,0 +1,37 @@
+"""``strongroom worker``: the Vault's mail delivery worker alone (the services are imported when it runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from strongroom.cli._errors import CliError, guarded
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @guarded
+    def worker(
+        data_dir: Annotated[
+            Path | None, typer.Option("--data-dir", help="Folder of the SQLite files and the mail folder.")
+        ] = None,
+    ) -> None:
+        """Deliver the Vault's outgoing mail (SMTP, or the maildir folder) until interrupted.
+
+        Reads the same STRONGROOM_* settings as `strongroom serve`; run it beside servers started with
+        STRONGROOM_RUN_MAIL_WORKER=false. Several workers may run at once.
+        """
+        from strongroom.kit.settings import Settings
+
+        try:
+            from strongroom.vault.mail.worker import run_worker  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as exc:
+            raise CliError(f"this installation has no mail worker ({exc.name})") from None
+
+        settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
+        typer.echo(f"Mail worker: delivering from {settings.vault_database_url.split('?')[0]}", err=True)
+        run_worker(settings)
