@@ -11,11 +11,13 @@ from strongroom.kit.app import build_app, database
 from strongroom.kit.clock import Clock
 from strongroom.kit.settings import Settings
 from strongroom.vault.accounts.router import router as accounts_router
+from strongroom.vault.items.router import router as items_router
+from strongroom.vault.templates.router import router as templates_router
 
 
 def routers() -> list[APIRouter]:
     """Every router of the Vault, in the order their paths should appear in the OpenAPI document."""
-    return [accounts_router]
+    return [accounts_router, templates_router, items_router]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:

@@ -35,6 +35,14 @@ def machine_name(label: str) -> str:
     return _NAME_CLEAN.sub("_", label.lower()).strip("_")[:MAX_NAME].strip("_")
 
 
+def name_for(name: str | None, label: str | None, what: str) -> str:
+    """The machine name of ``name`` if given, else of ``label``; 422 ``invalid_name`` when that is empty."""
+    derived = machine_name(name if name else (label or ""))
+    if not derived:
+        raise invalid("invalid_name", f"{what}: a name or a label with letters or digits is required")
+    return derived
+
+
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;\"]+@[^@\s\x00-\x1f\x7f<>,;\"]+\.[^@\s\x00-\x1f\x7f<>,;\".]+$")
 
 

@@ -1,0 +1,1 @@
+"""Items (cards) and their slots."""

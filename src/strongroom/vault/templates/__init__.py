@@ -1,0 +1,1 @@
+"""Item templates: the built-in ones (seeded by migration) and each user's own."""
