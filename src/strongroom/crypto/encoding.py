@@ -7,13 +7,14 @@ whitespace, no foreign alphabet), so that a tampered character can never decode 
 from __future__ import annotations
 
 import binascii
+from types import MappingProxyType
 
 from strongroom.crypto.errors import SerializationError
 
 __all__ = ["b64decode", "b64encode", "decode_standard", "from_hex", "to_hex", "to_standard_alphabet"]
 
 _STANDARD_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_STANDARD_VALUES = {c: i for i, c in enumerate(_STANDARD_ALPHABET)}
+_STANDARD_VALUES = MappingProxyType({c: i for i, c in enumerate(_STANDARD_ALPHABET)})
 
 # Two single-character replace() calls are several times faster than bytes.translate() here, and
 # base64 dominates the cost of (de)serializing a value, so they are used on both paths.

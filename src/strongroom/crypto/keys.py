@@ -1,8 +1,9 @@
 """Symmetric keys and RSA key pairs: generation, PEM loading, strategy names.
 
-Loading a PEM private key is comparatively expensive (it validates the key, milliseconds for
-RSA-4096); callers doing many operations with one key may load it once with :func:`load_private_key`
-/ :func:`load_public_key` and pass the key object to the functions that accept one.
+Loading a PEM private key is expensive: the consistency check OpenSSL runs on it takes about half a
+second for RSA-4096. Callers doing more than one operation with a key should load it once with
+:func:`load_private_key` (``trusted=True`` when its integrity is already authenticated) and pass the
+key object to the functions that accept one (``str | RSAPrivateKey``).
 """
 
 from __future__ import annotations
@@ -111,13 +112,18 @@ def load_public_key(pem: str) -> rsa.RSAPublicKey:
     return key
 
 
-def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+def load_private_key(pem: str, *, trusted: bool = False) -> rsa.RSAPrivateKey:
     """Load an unencrypted RSA private key from PKCS#1 or PKCS#8 PEM (``\\n`` or ``\\r\\n`` line ends).
 
-    Raises :class:`KeyFormatError` for anything else (including encrypted PEM and non-RSA keys).
+    By default the key's mathematical consistency is checked, which costs about half a second for
+    RSA-4096. ``trusted=True`` skips that check: use it only for a key whose integrity is already
+    established, e.g. one just unwrapped from an authenticated ``Aes256Gcm`` string. Raises
+    :class:`KeyFormatError` for anything else (including encrypted PEM and non-RSA keys).
     """
     try:
-        key = serialization.load_pem_private_key(_pem_bytes(pem), password=None)
+        key = serialization.load_pem_private_key(
+            _pem_bytes(pem), password=None, unsafe_skip_rsa_key_validation=trusted
+        )
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise KeyFormatError("not an unencrypted PEM RSA private key") from None
     if not isinstance(key, rsa.RSAPrivateKey):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import binascii
 import re
+from types import MappingProxyType
 
 from strongroom.crypto.bson import BsonValue
 from strongroom.crypto.errors import SerializationError
@@ -48,22 +49,24 @@ def _b64_standard(text: str) -> bytes:
         raise SerializationError("legacy artefacts: invalid base64 in a binary value") from None
 
 
-_ESCAPES = {
-    "\\": "\\",
-    '"': '"',
-    "/": "/",
-    " ": " ",
-    "0": "\x00",
-    "a": "\x07",
-    "b": "\x08",
-    "t": "\t",
-    "n": "\n",
-    "v": "\x0b",
-    "f": "\x0c",
-    "r": "\r",
-    "e": "\x1b",
-}
-_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_ESCAPES = MappingProxyType(
+    {
+        "\\": "\\",
+        '"': '"',
+        "/": "/",
+        " ": " ",
+        "0": "\x00",
+        "a": "\x07",
+        "b": "\x08",
+        "t": "\t",
+        "n": "\n",
+        "v": "\x0b",
+        "f": "\x0c",
+        "r": "\r",
+        "e": "\x1b",
+    }
+)
+_HEX_ESCAPES = MappingProxyType({"x": 2, "u": 4, "U": 8})
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 

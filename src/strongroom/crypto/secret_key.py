@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from strongroom.crypto.errors import SerializationError
 
@@ -21,7 +22,7 @@ BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 SECRET_KEY_VERSION = "1"  # noqa: S105 -- a format version, not a secret
 _GROUP = 6
 _SECRET_BYTES = 32
-_BASE58_INDEX = {c: i for i, c in enumerate(BASE58_ALPHABET)}
+_BASE58_INDEX = MappingProxyType({c: i for i, c in enumerate(BASE58_ALPHABET)})
 _MAX_SECRET_KEY_LENGTH = 1024
 
 
