@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 
 from strongroom import crypto
-from strongroom.client._core import Core, KeyRing, opened
+from strongroom.client._core import Core, KeyRing, opened, own_private_key
 from strongroom.client._errors import (
     CryptoError,
     InvalidSecretKey,
@@ -229,6 +229,6 @@ class AccountFlows(Core):
     @staticmethod
     def _open_vault_token(private_pem: str, encrypted: str) -> str:
         try:
-            return crypto.decrypt_with_private_key(private_pem, encrypted).decode("utf-8")
+            return crypto.decrypt_with_private_key(own_private_key(private_pem), encrypted).decode("utf-8")
         except (crypto.CryptoError, UnicodeDecodeError) as exc:
             raise CryptoError("cannot open the Vault session token with the login key") from exc

@@ -76,12 +76,14 @@ class CardFlows(Core):
 
     async def cards(self) -> list[Card]:
         """Every card the caller owns, decrypted."""
+        self._ring()
         items, slots = await self.vault.items()
         by_id = {s.id: s for s in slots}
         return [self._card(item, [by_id[i] for i in item.slot_ids if i in by_id]) for item in items]
 
     async def card(self, card_id: str) -> Card:
         """One of the caller's cards, decrypted (NotFound for another user's)."""
+        self._ring()
         found = await self.vault.item(card_id)
         return self._card(found.item, found.slots)
 

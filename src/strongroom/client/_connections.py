@@ -9,7 +9,7 @@ people can compare them out of band without trusting the Vault's own.
 from __future__ import annotations
 
 from strongroom import crypto
-from strongroom.client._core import Core
+from strongroom.client._core import Core, own_private_key
 from strongroom.client._models import ConnectionRecord, InvitationRecord, PublicKeyRecord
 from strongroom.client._views import Connection, Invitation
 
@@ -99,7 +99,7 @@ class ConnectionFlows(Core):
         record = await self.keystore.create_keypair(
             keypair.public_pem, crypto.wrap_private_key(ring.kek, keypair.private_pem)
         )
-        ring.connection_keys[record.id] = (crypto.load_private_key(keypair.private_pem), keypair.public_pem)
+        ring.connection_keys[record.id] = (own_private_key(keypair.private_pem), keypair.public_pem)
         self._step(flow, numbers[2], "publishing the public key in the Vault")
         return await self.vault.create_public_key(record.id, keypair.public_pem)
 

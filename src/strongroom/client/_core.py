@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
 import httpx
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from strongroom import crypto
@@ -25,7 +26,7 @@ from strongroom.client._keystore import KeystoreClient
 from strongroom.client._vault import VaultClient
 from strongroom.client._views import Credentials, ProgressCallback, Step
 
-__all__ = ["DEFAULT_URL", "Core", "KeyRing", "iso", "opened"]
+__all__ = ["DEFAULT_URL", "Core", "KeyRing", "iso", "opened", "own_private_key"]
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -54,6 +55,24 @@ def opened(what: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> 
         return fn(*args, **kwargs)
     except crypto.CryptoError as exc:
         raise CryptoError(f"{what}: {type(exc).__name__}") from exc
+
+
+def own_private_key(pem: str) -> RSAPrivateKey:
+    """Load a private key this client generated or unwrapped from its own Keystore records.
+
+    OpenSSL's RSA key validation (primality checks, ~0.5 s for RSA-4096) is skipped: the PEM either was
+    made in this process or came out of AES-GCM under the user's KEK, which authenticates it, so it is
+    exactly the key the user created. Keys from anyone else go through ``strongroom.crypto.load_private_key``.
+    """
+    try:
+        key = serialization.load_pem_private_key(
+            pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+        )
+    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        raise CryptoError("cannot load a private key") from exc
+    if not isinstance(key, RSAPrivateKey):
+        raise CryptoError("the private key is not an RSA key")
+    return key
 
 
 def iso(value: datetime) -> str:
@@ -156,6 +175,6 @@ class Core:
                 ring.kek,
                 record.encrypted_serialized_key,
             )
-            pair = (opened("cannot load a connection key", crypto.load_private_key, pem), record.public_key)
+            pair = (own_private_key(pem), record.public_key)
             ring.connection_keys[keypair_id] = pair
         return pair
