@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     vault_timeout: float = Field(default=10.0, gt=0)
     # --- end Keystore ---
 
+    # --- Vault (appended by the Vault service) ---
+    # Longest lifetime (seconds) an inviter may ask for with ``expires_in``.
+    invitation_max_lifetime: int = Field(default=30 * 24 * 3600, ge=60)
+    # Seconds a mail worker holds a claimed outbox row before another worker may retry it; longer than any
+    # SMTP exchange can take, so one mail is never sent by two workers at once.
+    mail_lease: float = Field(default=300.0, gt=0)
+    # --- end Vault ---
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.keystore_database_url:
