@@ -31,7 +31,13 @@ def legacy_aes_string(key: bytes, plaintext: bytes, iv: bytes, *, style: str = "
 
 
 def legacy_passphrase_string(
-    passphrase: str, plaintext: bytes, salt: bytes, iterations: int, iv: bytes, *, salt_as_string: bool = False
+    passphrase: str,
+    plaintext: bytes,
+    salt: bytes,
+    iterations: int,
+    iv: bytes,
+    *,
+    salt_as_string: bool = False,
 ) -> str:
     """A five-part passphrase string whose artefacts and derivation artefacts are both YAML."""
     key = pbkdf2_sha256(passphrase.encode("utf-8"), salt, iterations, 32)

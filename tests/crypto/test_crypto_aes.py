@@ -17,7 +17,6 @@ from strongroom.crypto import (
     aes_gcm_decrypt,
     aes_gcm_encrypt,
     b64decode,
-    b64encode,
     decrypt_text,
     decrypt_with_key,
     encrypt_text,
@@ -126,13 +125,17 @@ def _flip(data: bytes, index: int, mask: int) -> bytes:
 
 
 @given(st.sampled_from(["ciphertext", "iv", "at"]), st.integers(min_value=0), st.integers(1, 255))
-def test_flipping_any_byte_of_ciphertext_tag_or_iv_fails_decryption(field: str, index: int, mask: int) -> None:
+def test_flipping_any_byte_of_ciphertext_tag_or_iv_fails_decryption(
+    field: str, index: int, mask: int
+) -> None:
     if field == "ciphertext":
         tampered = dataclasses.replace(PARSED, ciphertext=_flip(PARSED.ciphertext, index, mask))
     else:
         original = PARSED.artefacts[field]
         assert isinstance(original, bytes)
-        tampered = dataclasses.replace(PARSED, artefacts={**PARSED.artefacts, field: _flip(original, index, mask)})
+        tampered = dataclasses.replace(
+            PARSED, artefacts={**PARSED.artefacts, field: _flip(original, index, mask)}
+        )
     with pytest.raises(DecryptionError):
         decrypt_with_key(KEY, serialize_encrypted(tampered))
 

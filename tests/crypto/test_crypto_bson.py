@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strongroom.crypto import SerializationError, b64decode, decode_document, encode_document, encrypt_with_key
+from strongroom.crypto import (
+    SerializationError,
+    b64decode,
+    decode_document,
+    encode_document,
+    encrypt_with_key,
+)
 
 # Expected encodings below are written out from the BSON specification (bsonspec.org): int32 total
 # length, elements (type byte, NUL-terminated key, value), then a NUL byte.

@@ -69,7 +69,12 @@ def test_rsa_strings_have_the_constant_artefacts(rsa_pair: KeyPair) -> None:
     strategy, _, third = serialized.split(".")
     assert (strategy, third) == ("Rsa2048", "QQUAAAAA")
     value = parse_encrypted(serialized)
-    assert (value.strategy, len(value.ciphertext), value.artefacts, value.derivation) == ("Rsa2048", 256, {}, None)
+    assert (value.strategy, len(value.ciphertext), value.artefacts, value.derivation) == (
+        "Rsa2048",
+        256,
+        {},
+        None,
+    )
     assert serialize_encrypted(value) == serialized
 
 
@@ -77,7 +82,11 @@ def test_passphrase_strings_round_trip() -> None:
     serialized = encrypt_with_passphrase("pass", b"data", iterations=1000)
     value = parse_encrypted(serialized)
     assert value.derivation is not None
-    assert (value.derivation.iterations, value.derivation.length, value.derivation.hash) == (1000, 32, "SHA256")
+    assert (value.derivation.iterations, value.derivation.length, value.derivation.hash) == (
+        1000,
+        32,
+        "SHA256",
+    )
     assert serialize_encrypted(value) == serialized
 
 
@@ -111,7 +120,9 @@ MALFORMED: dict[str, str] = {
     "artefacts without version": f"Aes256Gcm.{CT}.{b64encode(encode_document([('iv', IV)]))}",
     "artefacts truncated BSON": f"Aes256Gcm.{CT}.{b64encode(b64decode(GOOD_ARTEFACTS)[:-3])}",
     "artefacts not BSON": f"Aes256Gcm.{CT}.{b64encode(b'Ahello world')}",
-    "artefacts extra field": f"Aes256Gcm.{CT}.{artefacts([('iv', IV), ('at', TAG), ('ad', 'none'), ('x', 1)])}",
+    "artefacts extra field": (
+        f"Aes256Gcm.{CT}.{artefacts([('iv', IV), ('at', TAG), ('ad', 'none'), ('x', 1)])}"
+    ),
     "artefacts missing ad": f"Aes256Gcm.{CT}.{artefacts([('iv', IV), ('at', TAG)])}",
     "artefacts missing iv": f"Aes256Gcm.{CT}.{artefacts([('at', TAG), ('ad', 'none')])}",
     "artefacts missing tag": f"Aes256Gcm.{CT}.{artefacts([('iv', IV), ('ad', 'none')])}",
@@ -186,7 +197,7 @@ def test_non_strings_raise_serialization_error(value: object) -> None:
 
 
 def test_serialize_refuses_values_that_would_not_parse() -> None:
-    good = {"iv": IV, "at": TAG, "ad": "none"}
+    good: dict[str, bytes | str | int] = {"iv": IV, "at": TAG, "ad": "none"}
     derivation = DerivationArtefacts("Pbkdf2Hmac", b"s", 0, 32, "SHA256")
     for value in [
         EncryptedString("Aes128Gcm", b"x", good),
@@ -204,9 +215,14 @@ def test_serialize_refuses_values_that_would_not_parse() -> None:
 def test_is_encrypted_filters_by_strategy_prefix(rsa_pair: KeyPair) -> None:
     aes = encrypt_with_key(KEY, b"x")
     rsa = encrypt_with_public_key(rsa_pair.public_pem, b"x")
-    assert is_encrypted(aes) and is_encrypted(aes, "Aes256Gcm") and not is_encrypted(aes, "Rsa")
-    assert is_encrypted(rsa) and is_encrypted(rsa, "Rsa") and not is_encrypted(rsa, "Aes256Gcm")
-    assert is_encrypted(rsa, "Rsa2048") and not is_encrypted(rsa, "Rsa4096")
+    assert is_encrypted(aes)
+    assert is_encrypted(aes, "Aes256Gcm")
+    assert not is_encrypted(aes, "Rsa")
+    assert is_encrypted(rsa)
+    assert is_encrypted(rsa, "Rsa")
+    assert not is_encrypted(rsa, "Aes256Gcm")
+    assert is_encrypted(rsa, "Rsa2048")
+    assert not is_encrypted(rsa, "Rsa4096")
     assert not is_encrypted("hello")
 
 
@@ -230,7 +246,8 @@ def test_legacy_yaml_exact_layout_from_the_spec() -> None:
     # shared/spec/crypto.md: ---\niv: !binary |-\n  <base64>\nat: !binary |-\n  <base64>\nad: none\n
     serialized = legacy_aes_string(KEY, b"spec", IV)
     yaml = b64decode(serialized.split(".")[2]).decode("ascii")
-    assert yaml.startswith("---\niv: !binary |-\n  ") and yaml.endswith("\nad: none\n")
+    assert yaml.startswith("---\niv: !binary |-\n  ")
+    assert yaml.endswith("\nad: none\n")
     assert decrypt_with_key(KEY, serialized) == b"spec"
 
 
@@ -238,7 +255,9 @@ def test_legacy_yaml_exact_layout_from_the_spec() -> None:
 def test_legacy_yaml_derivation_artefacts_decrypt(salt_as_string: bool) -> None:
     # Raw bytes including '"', '\\', NUL, quote and high bytes (a raw line break could not survive YAML).
     salt = bytes([0xB4, 0x86, 0x22, 0x5C, 0xFB, 0x00, 0x7F, 0x80, 0xFF, 0x27, 0x3A, 0x20]) + b"saltsalt"
-    serialized = legacy_passphrase_string("pässword", b"exported", salt, 1000, IV, salt_as_string=salt_as_string)
+    serialized = legacy_passphrase_string(
+        "pässword", b"exported", salt, 1000, IV, salt_as_string=salt_as_string
+    )
     assert decrypt_with_passphrase("pässword", serialized) == b"exported"
     value = parse_encrypted(serialized)
     assert value.derivation == DerivationArtefacts("Pbkdf2Hmac", salt, 1000, 32, "SHA256")
@@ -275,8 +294,8 @@ BAD_YAML = {
     "comment": f"---\n# hi\niv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad: none\n",
     "empty value": f"---\niv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad:\n",
     "unterminated quote": f"---\niv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad: 'none\n",
-    "bad escape": f"---\niv: \"\\q\"\nat: !binary |-\n  {TAG_B64}\nad: none\n",
-    "code point beyond a byte": f"---\niv: \"\\u0100{'x' * 11}\"\nat: !binary |-\n  {TAG_B64}\nad: none\n",
+    "bad escape": f'---\niv: "\\q"\nat: !binary |-\n  {TAG_B64}\nad: none\n',
+    "code point beyond a byte": f'---\niv: "\\u0100{"x" * 11}"\nat: !binary |-\n  {TAG_B64}\nad: none\n',
     "wrong IV length": f"---\niv: !binary |-\n  {TAG_B64}\nat: !binary |-\n  {TAG_B64}\nad: none\n",
     "extra key": f"---\niv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad: none\nx: 1\n",
     "indented first key": f"---\n  iv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad: none\n",

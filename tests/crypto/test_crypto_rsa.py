@@ -43,14 +43,16 @@ def test_round_trip_with_pem_and_with_loaded_keys(rsa_pair: KeyPair) -> None:
 
 def test_rsa4096_strategy_name_and_artefacts(rsa4096_pair: KeyPair) -> None:
     serialized = encrypt_with_public_key(rsa4096_pair.public_pem, b"session token")
-    strategy, ciphertext, artefacts = serialized.split(".")
+    strategy, _ciphertext, artefacts = serialized.split(".")
     assert (strategy, artefacts) == ("Rsa4096", "QQUAAAAA")
     assert len(parse_encrypted(serialized).ciphertext) == 512
     assert decrypt_with_private_key(rsa4096_pair.private_pem, serialized) == b"session token"
 
 
 def test_oaep_is_randomised(rsa_pair: KeyPair) -> None:
-    assert encrypt_with_public_key(rsa_pair.public_pem, b"x") != encrypt_with_public_key(rsa_pair.public_pem, b"x")
+    assert encrypt_with_public_key(rsa_pair.public_pem, b"x") != encrypt_with_public_key(
+        rsa_pair.public_pem, b"x"
+    )
 
 
 def test_keys_with_crlf_line_ends(rsa_pair: KeyPair) -> None:
@@ -64,7 +66,9 @@ def test_wrong_private_key_raises_decryption_error(rsa_pair: KeyPair, other_rsa_
         decrypt_with_private_key(other_rsa_pair.private_pem, serialized)
 
 
-def test_private_key_of_another_size_raises_decryption_error(rsa_pair: KeyPair, rsa4096_pair: KeyPair) -> None:
+def test_private_key_of_another_size_raises_decryption_error(
+    rsa_pair: KeyPair, rsa4096_pair: KeyPair
+) -> None:
     with pytest.raises(DecryptionError):
         decrypt_with_private_key(rsa4096_pair.private_pem, encrypt_with_public_key(rsa_pair.public_pem, b"x"))
 
@@ -80,7 +84,7 @@ def test_plaintext_longer_than_oaep_allows_is_refused(rsa_pair: KeyPair) -> None
         encrypt_with_public_key(rsa_pair.public_pem, bytes(256 - 41))
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(index=st.integers(min_value=0, max_value=255), mask=st.integers(min_value=1, max_value=255))
 def test_flipping_any_byte_of_the_wrapped_key_fails(
     rsa_pair: KeyPair, rsa_private: rsa.RSAPrivateKey, index: int, mask: int
@@ -93,7 +97,7 @@ def test_flipping_any_byte_of_the_wrapped_key_fails(
         decrypt_with_private_key(rsa_private, serialized)
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(position=st.integers(min_value=0), char=st.characters(codec="ascii"))
 def test_changing_any_character_never_returns_plaintext(
     rsa_pair: KeyPair, rsa_private: rsa.RSAPrivateKey, position: int, char: str
@@ -129,7 +133,9 @@ def test_oaep_vectors_decrypt_through_cryppo_strings(vector: OaepKey) -> None:
     private = _private_key(vector)
     bits = vector.modulus.bit_length()
     pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
     ).decode("ascii")
     for message, ciphertext in vector.examples:
         serialized = serialize_encrypted(EncryptedString(f"Rsa{bits}", ciphertext))
@@ -168,11 +174,16 @@ def test_public_key_strategy(rsa_pair: KeyPair, rsa4096_pair: KeyPair) -> None:
 def test_private_key_loads_from_pkcs8_too(rsa_pair: KeyPair) -> None:
     pkcs8 = (
         load_private_key(rsa_pair.private_pem)
-        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         .decode("ascii")
     )
     assert pkcs8.startswith("-----BEGIN PRIVATE KEY-----")
-    assert load_private_key(crlf(pkcs8)).private_numbers() == load_private_key(rsa_pair.private_pem).private_numbers()
+    assert (
+        load_private_key(crlf(pkcs8)).private_numbers()
+        == load_private_key(rsa_pair.private_pem).private_numbers()
+    )
 
 
 def _ec_pems() -> tuple[str, str]:
