@@ -10,14 +10,19 @@ from fastapi import APIRouter, FastAPI
 from strongroom.kit.app import build_app, database
 from strongroom.kit.clock import Clock
 from strongroom.kit.settings import Settings
+from strongroom.vault import sweeper
 from strongroom.vault.accounts.router import router as accounts_router
 from strongroom.vault.items.router import router as items_router
+from strongroom.vault.shares.router import router as shares_router
+from strongroom.vault.spaces.router import router as spaces_router
+from strongroom.vault.tasks.router import router as tasks_router
 from strongroom.vault.templates.router import router as templates_router
 
 
 def routers() -> list[APIRouter]:
     """Every router of the Vault, in the order their paths should appear in the OpenAPI document."""
-    return [accounts_router, templates_router, items_router]
+    # shares before items: /items/incoming must win over /items/{item_id}.
+    return [accounts_router, templates_router, shares_router, items_router, spaces_router, tasks_router]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
@@ -25,7 +30,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(app, "vault", settings.vault_database_url, settings):
+        async with database(app, "vault", settings.vault_database_url, settings), sweeper.running(app):
             yield
 
     return build_app(

@@ -1,4 +1,4 @@
-"""What happens to shares when connections go away. Vault B (shares) fills these in.
+"""What happens to shares when connections go away (implemented by the shares package).
 
 The database already takes care of correctness: every share row references its sender's and recipient's
 connection rows with ``ON DELETE CASCADE``, so deleting a connection deletes the shares over it. The hook is
@@ -12,12 +12,14 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.vault.shares import service
+
 
 async def on_connection_deleted(session: AsyncSession, connection_ids: Sequence[uuid.UUID]) -> None:
     """Called inside the deleting transaction, *before* the connection rows ``connection_ids`` are deleted.
 
     ``connection_ids`` holds both rows of each connection being deleted (both users' records). Must revoke
-    every share made over them, in both directions; must only flush, never commit. No-op until Vault B
-    implements it (the foreign-key cascade still removes the shares).
+    every share made over them, in both directions; must only flush, never commit. Revokes them (with their
+    on-shares) and drops the ``update_shares`` tasks left without a share to update.
     """
-    return None
+    await service.connections_deleted(session, connection_ids)

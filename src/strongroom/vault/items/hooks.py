@@ -1,4 +1,4 @@
-"""What happens to shares when a shared card changes. Vault B (shares, client tasks) fills these in."""
+"""What happens to shares when a shared card changes (implemented by the shares package)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,24 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.vault.shares import service
+
 
 async def on_item_changed(session: AsyncSession, item_id: uuid.UUID, now: datetime) -> None:
     """Called inside the updating transaction after item ``item_id`` or its slots changed (values, labels,
     slots added or destroyed), already flushed.
 
-    Vault B queues the ``update_shares`` client task for each sender whose live shares carry the item's
-    values. Must only flush, never commit. No-op until Vault B implements it.
+    Queues the ``update_shares`` client task (target: the item) for the owner when the item has live direct
+    shares; on-sharers get theirs when the owner's new values reach their parent share (``PUT /shares``).
+    Never duplicates a waiting task. Only flushes.
     """
-    return None
+    await service.item_changed(session, item_id, now)
 
 
 async def on_item_deleted(session: AsyncSession, item_id: uuid.UUID) -> None:
     """Called inside the deleting transaction *before* item ``item_id`` is deleted.
 
-    Vault B revokes the item's shares (and their on-shares) and drops tasks about them. Must only flush,
-    never commit. No-op until Vault B implements it (the foreign-key cascade still removes the shares).
+    Revokes the item's shares (and their on-shares) and drops every client task about the item. Only
+    flushes.
     """
-    return None
+    await service.item_deleted(session, item_id)

@@ -47,7 +47,7 @@ class ClientTask(Base):
     work_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[uuid.UUID]
     state: Mapped[str] = mapped_column(String(20), default=ClientTaskState.TODO.value)
-    report: Mapped[dict[str, Any] | list[Any] | None] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | list[Any] | str | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     state_changed_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""Shares: ``/shares``, ``/shares/{id}``, ``/shares/{id}/accept`` and ``/items/incoming`` (see README.md)."""

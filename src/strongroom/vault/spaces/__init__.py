@@ -1,0 +1,1 @@
+"""The Vault's half of encryption spaces: ``POST /connections/{id}/encryption_space``."""
