@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,19 +12,45 @@ from fastapi import APIRouter, FastAPI
 from strongroom.kit.app import build_app, database
 from strongroom.kit.clock import Clock
 from strongroom.kit.settings import Settings
-from strongroom.vault import sweeper
 from strongroom.vault.accounts.router import router as accounts_router
+from strongroom.vault.connections.router import router as connections_router
+from strongroom.vault.invitations.router import router as invitations_router
 from strongroom.vault.items.router import router as items_router
-from strongroom.vault.shares.router import router as shares_router
-from strongroom.vault.spaces.router import router as spaces_router
-from strongroom.vault.tasks.router import router as tasks_router
+from strongroom.vault.keys.router import router as keys_router
 from strongroom.vault.templates.router import router as templates_router
 
 
 def routers() -> list[APIRouter]:
     """Every router of the Vault, in the order their paths should appear in the OpenAPI document."""
-    # shares before items: /items/incoming must win over /items/{item_id}.
-    return [accounts_router, templates_router, shares_router, items_router, spaces_router, tasks_router]
+    return [
+        accounts_router,
+        templates_router,
+        items_router,
+        keys_router,
+        invitations_router,
+        connections_router,
+    ]
+
+
+@asynccontextmanager
+async def mail_worker(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """Run the mail delivery worker beside the app when ``settings.run_mail_worker`` (stopped on shutdown)."""
+    if not settings.run_mail_worker:
+        yield
+        return
+    from strongroom.vault.mail.worker import MailWorker
+
+    stop = asyncio.Event()
+    worker = MailWorker(app.state.sessions, settings, clock=app.state.clock)
+    task = asyncio.create_task(worker.run_forever(stop), name="vault-mail-worker")
+    app.state.mail_worker = worker
+    try:
+        yield
+    finally:
+        stop.set()
+        # A worker stuck in an SMTP exchange is cancelled by wait_for; its lease lets another retry later.
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=settings.smtp_timeout + 5)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
@@ -30,7 +58,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(app, "vault", settings.vault_database_url, settings), sweeper.running(app):
+        async with database(app, "vault", settings.vault_database_url, settings), mail_worker(app, settings):
             yield
 
     return build_app(

@@ -1,0 +1,1 @@
+"""Connections: two records per pair of users, made by accepting an invitation."""

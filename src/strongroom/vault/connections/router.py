@@ -1,0 +1,51 @@
+"""Routes: ``/connections`` (the encryption-space route under it belongs to the spaces package)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from strongroom.kit.db import DbSession
+from strongroom.kit.errors import error_responses
+from strongroom.vault.auth import CurrentUser
+from strongroom.vault.connections import service
+from strongroom.vault.connections.schemas import ConnectionEnvelope, ConnectionIn, ConnectionsOut
+from strongroom.vault.deps import Now
+from strongroom.vault.pagination import ListPage
+
+router = APIRouter(tags=["connections"])
+
+
+@router.post(
+    "/connections",
+    status_code=201,
+    response_model=ConnectionEnvelope,
+    responses=error_responses(401, 404, 409, 410, 422),
+)
+async def create_connection(
+    body: ConnectionIn, principal: CurrentUser, session: DbSession, now: Now
+) -> ConnectionEnvelope:
+    """Accept an invitation; answers the caller's own connection record."""
+    return ConnectionEnvelope(connection=await service.accept_invitation(session, principal, body, now))
+
+
+@router.get("/connections", response_model=ConnectionsOut, responses=error_responses(401, 422))
+async def list_connections(principal: CurrentUser, session: DbSession, page: ListPage) -> ConnectionsOut:
+    return await service.list_connections(session, principal, page)
+
+
+@router.get(
+    "/connections/{connection_id}", response_model=ConnectionEnvelope, responses=error_responses(401, 404)
+)
+async def get_connection(
+    principal: CurrentUser, session: DbSession, connection_id: uuid.UUID
+) -> ConnectionEnvelope:
+    return ConnectionEnvelope(connection=await service.get_connection(session, principal, connection_id))
+
+
+@router.delete("/connections/{connection_id}", status_code=204, responses=error_responses(401, 404))
+async def delete_connection(principal: CurrentUser, session: DbSession, connection_id: uuid.UUID) -> Response:
+    """Delete the connection (both users' records) and every share made over it."""
+    await service.delete_connection(session, principal, connection_id)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Invitations to connect (see README.md for the state machine)."""

@@ -1,0 +1,1 @@
+"""Public keys users register with the Vault (connection keys; private halves live in the Keystore)."""

@@ -1,0 +1,50 @@
+"""The texts of the mails the Vault sends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from strongroom.kit.clock import isoformat
+
+ANONYMOUS = "A Strongroom user"
+
+
+def accept_command(invitation_id: uuid.UUID, token: str) -> str:
+    """The exact shell command that accepts the invitation."""
+    return f"strongroom connections accept --invitation-id {invitation_id} --token {token}"
+
+
+def invitation_mail(
+    *,
+    inviter_name: str | None,
+    message: str | None,
+    invitation_id: uuid.UUID,
+    token: str,
+    expires_at: datetime,
+    server_url: str,
+) -> tuple[str, str]:
+    """``(subject, body)`` of an invitation mail. The body holds the token: the outbox blanks it once sent."""
+    who = (inviter_name or "").strip() or ANONYMOUS
+    # The name is the inviter's own profile text: keep it to one line so it cannot shape the headers.
+    who = " ".join(who.split())[:200]
+    subject = f"{who} invites you to connect on Strongroom"
+    lines = [f"{who} invites you to connect on Strongroom, to share cards end-to-end encrypted.", ""]
+    if message and message.strip():
+        lines += ["Their message:", ""]
+        lines += [f"    {line}" for line in message.strip().splitlines()]
+        lines += [""]
+    lines += [
+        f"Invitation id: {invitation_id}",
+        f"Token: {token}",
+        "",
+        "To accept, run:",
+        "",
+        f"    {accept_command(invitation_id, token)}",
+        "",
+        f"Server: {server_url}",
+        f"The invitation expires at {isoformat(expires_at)}. It works once.",
+        "",
+        "If you do not know the sender, ignore this mail.",
+    ]
+    return subject, "\n".join(lines) + "\n"
