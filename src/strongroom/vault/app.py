@@ -12,11 +12,15 @@ from fastapi import APIRouter, FastAPI
 from strongroom.kit.app import build_app, database
 from strongroom.kit.clock import Clock
 from strongroom.kit.settings import Settings
+from strongroom.vault import sweeper
 from strongroom.vault.accounts.router import router as accounts_router
 from strongroom.vault.connections.router import router as connections_router
 from strongroom.vault.invitations.router import router as invitations_router
 from strongroom.vault.items.router import router as items_router
 from strongroom.vault.keys.router import router as keys_router
+from strongroom.vault.shares.router import router as shares_router
+from strongroom.vault.spaces.router import router as spaces_router
+from strongroom.vault.tasks.router import router as tasks_router
 from strongroom.vault.templates.router import router as templates_router
 
 
@@ -25,10 +29,13 @@ def routers() -> list[APIRouter]:
     return [
         accounts_router,
         templates_router,
+        shares_router,  # before items: /items/incoming must win over /items/{item_id}
         items_router,
         keys_router,
         invitations_router,
         connections_router,
+        spaces_router,
+        tasks_router,
     ]
 
 
@@ -58,7 +65,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database(app, "vault", settings.vault_database_url, settings), mail_worker(app, settings):
+        async with (
+            database(app, "vault", settings.vault_database_url, settings),
+            mail_worker(app, settings),
+            sweeper.running(app),
+        ):
             yield
 
     return build_app(
