@@ -8,7 +8,6 @@ a real uvicorn server.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -16,11 +15,11 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from strongroom import crypto
 from strongroom.client import Strongroom
 from strongroom.kit.clock import FrozenClock
 from strongroom.kit.settings import Settings
 from strongroom.server import create_app
+from tests.client.keypool import KeyPool, use_key_pool
 
 BASE_URL = "http://testserver"
 PASSPHRASES = {
@@ -30,38 +29,10 @@ PASSPHRASES = {
 }
 
 
-class KeyPool:
-    """Pre-generated RSA-4096 key pairs handed out in order; :meth:`reset` starts again (per test)."""
-
-    def __init__(self) -> None:
-        self._keys: list[crypto.KeyPair] = []
-        self._next = 0
-        self._lock = threading.Lock()
-        self._real = crypto.generate_keypair
-
-    def reset(self) -> None:
-        with self._lock:
-            self._next = 0
-
-    def take(self, bits: int = 4096) -> crypto.KeyPair:
-        assert bits == 4096
-        with self._lock:
-            index = self._next
-            self._next += 1
-            while len(self._keys) <= index:
-                self._keys.append(self._real(4096))
-            return self._keys[index]
-
-
-_POOL = KeyPool()
-
-
 @pytest.fixture
 def key_pool(monkeypatch: pytest.MonkeyPatch) -> KeyPool:
     """Make ``strongroom.crypto.generate_keypair`` draw from the session's pool for this test."""
-    _POOL.reset()
-    monkeypatch.setattr(crypto, "generate_keypair", _POOL.take)
-    return _POOL
+    return use_key_pool(monkeypatch)
 
 
 @pytest.fixture

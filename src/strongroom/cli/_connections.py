@@ -12,6 +12,8 @@ A connection config (``create-config`` / ``create``) names two auth files::
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -73,32 +75,39 @@ def invitation_spec(invitation: Invitation) -> dict[str, Any]:
 def parse_invitation_mail(text: str) -> tuple[str, str | None]:
     """``(token, invitation id)`` found in an invitation mail (or any text that quotes them).
 
-    Understands the accept command the mail suggests (``strongroom connections accept TOKEN
-    --invitation-id ID``) and ``token: ...`` / ``invitation id: ...`` lines. Raises CliError otherwise.
+    Reads the accept command the mail suggests (``strongroom connections accept --invitation-id ID
+    --token TOKEN``), else ``Token: ...`` and ``Invitation id: ...`` lines. Raises CliError otherwise.
     """
     body = _mail_body(text)
-    command = re.search(r"connections accept\s+(?:--token\s+)?(\S+)(?:\s+--invitation-id\s+(\S+))?", body)
-    if command and not command.group(1).startswith("-"):
-        return command.group(1), command.group(2)
-    token = re.search(r"token\s*[:=]\s*(\S+)", body, re.IGNORECASE)
-    invitation = re.search(rf"invitation[ _-]?id\s*[:=]\s*({_UUID})", body, re.IGNORECASE)
+    token: str | None = None
+    invitation_id: str | None = None
+    command = re.search(r"connections accept\b([^\n]*)", body)
+    if command:
+        words = command.group(1).split()
+        for flag, value in zip(words, [*words[1:], ""], strict=True):
+            if flag == "--token" and value:
+                token = value
+            elif flag == "--invitation-id" and value:
+                invitation_id = value
+    if token is None:
+        found = re.search(r"^\s*token\s*[:=]\s*(\S+)", body, re.IGNORECASE | re.MULTILINE)
+        token = found.group(1) if found else None
+    if invitation_id is None:
+        found = re.search(rf"invitation[ _-]?id\s*[:=]\s*({_UUID})", body, re.IGNORECASE)
+        invitation_id = found.group(1) if found else None
     if token is None:
         raise CliError("no invitation token found in the mail", EXIT_INPUT)
-    return token.group(1), invitation.group(1) if invitation else None
+    return token, invitation_id
 
 
 def _mail_body(text: str) -> str:
-    import email
-    import email.policy
-
+    """The plain-text body of a mail file (decoded), or ``text`` itself when it is not a mail."""
     message = email.message_from_string(text, policy=email.policy.default)
-    if message.is_multipart() or message.get_content_type() != "text/plain" or message.keys():
-        part = message.get_body(preferencelist=("plain",)) if hasattr(message, "get_body") else None
-        if part is not None:
-            content = part.get_content()
-            if isinstance(content, str):
-                return content
-    return text
+    if not message.keys():
+        return text
+    part = message.get_body(preferencelist=("plain",))
+    content = part.get_content() if part is not None else None
+    return content if isinstance(content, str) else text
 
 
 @connections.command("invite")
@@ -136,7 +145,8 @@ def invite(
 @connections.command("accept")
 @guarded
 def accept(
-    token: Annotated[str | None, typer.Argument(help="The invitation token.")] = None,
+    token_arg: Annotated[str | None, typer.Argument(metavar="[TOKEN]", help="The invitation token.")] = None,
+    token_opt: Annotated[str | None, typer.Option("--token", help="The invitation token.")] = None,
     invitation_id: Annotated[str | None, typer.Option("--invitation-id", help="The invitation id.")] = None,
     mail: Annotated[
         Path | None, typer.Option("--mail", help="Take the token and id from the invitation mail (a file).")
@@ -150,7 +160,14 @@ def accept(
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Accept an invitation (makes an RSA-4096 key pair for the connection)."""
+    """Accept an invitation (makes an RSA-4096 key pair for the connection).
+
+    Give the token (as an argument or --token) and --invitation-id, as the invitation mail says, or
+    --mail FILE to take both from the delivered mail.
+    """
+    if token_arg and token_opt and token_arg != token_opt:
+        raise CliError("two different tokens given", EXIT_INPUT)
+    token = token_arg or token_opt
     if mail is not None:
         found_token, found_id = parse_invitation_mail(mail.read_text(encoding="utf-8", errors="replace"))
         token = token or found_token

@@ -122,6 +122,7 @@ def _read_line(prompt: str) -> str:
     """One line from a non-terminal stdin (a pipe or a file), for scripted use."""
     err_console().print(prompt, end="", markup=False)
     line = sys.stdin.readline()
+    err_console().print()  # the piped line is not echoed: end the prompt's line ourselves
     if not line:
         raise CliError(
             f"no passphrase given: set {PASSPHRASE_ENV} or run the command in a terminal", EXIT_AUTH

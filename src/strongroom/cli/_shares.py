@@ -290,7 +290,9 @@ def _confirm(question: str) -> bool:
     if not sys.stdin.isatty():
         sys.stderr.write(f"{question} [y/N]: ")
         sys.stderr.flush()
-        return sys.stdin.readline().strip().lower() in ("y", "yes")
+        answer = sys.stdin.readline().strip().lower()
+        sys.stderr.write("\n")
+        return answer in ("y", "yes")
     return bool(click.confirm(question, default=False, err=True))
 
 

@@ -128,7 +128,6 @@ class ShareFlows(CardFlows, ConnectionFlows):
             expires_at=expires_at,
             distributable=False,
             acceptance_required=acceptance_required,
-            parent_share_id=share_id,
         )
 
     async def shares(self, *, outgoing: bool | None = None) -> list[Share]:
@@ -229,7 +228,6 @@ class ShareFlows(CardFlows, ConnectionFlows):
         expires_at: datetime | None,
         distributable: bool,
         acceptance_required: bool | None,
-        parent_share_id: str | None = None,
     ) -> Share:
         ring = self._ring()
         flow = "share"
@@ -271,8 +269,6 @@ class ShareFlows(CardFlows, ConnectionFlows):
                 share["expires_at"] = iso(expires_at)
             if acceptance_required is not None:
                 share["acceptance_required"] = acceptance_required
-            if parent_share_id is not None:
-                share["parent_share_id"] = parent_share_id
             created = await self.vault.create_shares([share])
         except BaseException:
             # Leave no orphan key material behind a share that does not exist.
