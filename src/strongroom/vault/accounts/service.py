@@ -25,7 +25,7 @@ from strongroom.vault.accounts.schemas import (
     UserUpdateIn,
 )
 from strongroom.vault.auth import Principal
-from strongroom.vault.connections.hooks import on_connection_deleted
+from strongroom.vault.connections import hooks as connection_hooks
 from strongroom.vault.models import AdmissionToken, User
 from strongroom.vault.validation import check_email
 
@@ -161,7 +161,7 @@ async def delete_me(session: AsyncSession, principal: Principal) -> None:
     shares given and received, tasks, sessions (the database cascades from the user row)."""
     connection_ids = await repo.connection_ids_of(session, principal.user_id)
     if connection_ids:
-        await on_connection_deleted(session, connection_ids)
+        await connection_hooks.on_connection_deleted(session, connection_ids)
     await repo.delete_user(session, principal.user_id)
     log.info("account deleted", extra={"user_id": str(principal.user_id)})
 
