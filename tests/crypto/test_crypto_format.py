@@ -96,6 +96,11 @@ def test_derivation_hash_may_be_absent_and_then_means_sha256() -> None:
     assert value.derivation == DerivationArtefacts("Pbkdf2Hmac", b"s" * 20, 20000, 32, "SHA256")
 
 
+def test_parsed_values_are_hashable() -> None:
+    serialized = f"Aes256Gcm.{CT}.{GOOD_ARTEFACTS}"
+    assert len({parse_encrypted(serialized), parse_encrypted(serialized)}) == 1
+
+
 def test_artefact_fields_may_come_in_any_order() -> None:
     reordered = artefacts([("ad", "none"), ("at", TAG), ("iv", IV)])
     assert parse_encrypted(f"Aes256Gcm.{CT}.{reordered}").artefacts == {"iv": IV, "at": TAG, "ad": "none"}
@@ -296,6 +301,7 @@ BAD_YAML = {
     "unterminated quote": f"---\niv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad: 'none\n",
     "bad escape": f'---\niv: "\\q"\nat: !binary |-\n  {TAG_B64}\nad: none\n',
     "code point beyond a byte": f'---\niv: "\\u0100{"x" * 11}"\nat: !binary |-\n  {TAG_B64}\nad: none\n',
+    "surrogate escape": f'---\niv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad: "\\ud800"\n',
     "wrong IV length": f"---\niv: !binary |-\n  {TAG_B64}\nat: !binary |-\n  {TAG_B64}\nad: none\n",
     "extra key": f"---\niv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad: none\nx: 1\n",
     "indented first key": f"---\n  iv: !binary |-\n  {IV_B64}\nat: !binary |-\n  {TAG_B64}\nad: none\n",
@@ -320,7 +326,7 @@ PART = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 STRATEGY = st.sampled_from(["Aes256Gcm", "Rsa2048", "Rsa4096", "Pbkdf2Hmac", "Rsa", "x", ""])
 DOTTED = st.lists(PART | STRATEGY, min_size=1, max_size=6).map(".".join)
 ARTEFACT_BYTES = st.binary(max_size=80).map(lambda data: b64encode(b"A" + data))
-YAMLISH = st.text(alphabet="-: !|'\"\nivatdbnry0123456789\\{}", max_size=60).map(
+YAMLISH = st.text(alphabet="-: !|'\"\nivatdbnryuxUef0123456789\\{}", max_size=60).map(
     lambda text: b64encode(("---\n" + text).encode("utf-8"))
 )
 
@@ -375,3 +381,13 @@ def test_edited_valid_strings_parse_or_raise_serialization_error(
 ) -> None:
     index = position % (len(valid) + 1)
     _check_parse(valid[:index] + insert + valid[index + delete :])
+
+
+YAML_ESCAPE = r'\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0abtnvfre"\\/ q])'
+YAML_VALUE = st.text(max_size=30) | st.from_regex(f'"({YAML_ESCAPE}|[a-z]){{0,4}}"', fullmatch=True)
+
+
+@given(YAML_VALUE, YAML_VALUE)
+def test_any_yaml_scalar_values_parse_or_raise_serialization_error(iv: str, ad: str) -> None:
+    yaml = f"---\niv: {iv}\nat: !binary |-\n  {TAG_B64}\nad: {ad}\n"
+    _check_parse(f"Aes256Gcm.{CT}.{b64encode(yaml.encode('utf-8'))}")

@@ -51,7 +51,8 @@ class EncryptedString:
 
     strategy: str
     ciphertext: bytes
-    artefacts: dict[str, BsonValue] = field(default_factory=dict)
+    # Excluded from the hash so that the frozen value stays hashable (a dict is not).
+    artefacts: dict[str, BsonValue] = field(default_factory=dict, hash=False)
     derivation: DerivationArtefacts | None = None
 
 

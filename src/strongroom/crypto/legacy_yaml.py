@@ -93,7 +93,8 @@ def _double_quoted(inner: str) -> str | None:
             if len(digits) != _HEX_ESCAPES[code] or not set(digits) <= _HEX_DIGITS:
                 return None
             value = int(digits, 16)
-            if value > 0x10FFFF:
+            # Surrogates are not characters: they could not be encoded again as UTF-8.
+            if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
                 return None
             out.append(chr(value))
             i += 2 + len(digits)
