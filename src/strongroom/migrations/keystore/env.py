@@ -1,18 +1,18 @@
-"""Alembic environment for the keystore database. Runs only on a connection handed in by strongroom.kit.migrate."""
+"""Alembic environment of the keystore database (run through strongroom.kit.migrate)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 
-from strongroom.kit.db import UTCDateTime
 from strongroom.keystore.models import Base
+from strongroom.kit.db import UTCDateTime
 
 config = context.config
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Autogenerate writes our column types as plain SQLAlchemy ones, so revisions import nothing of ours."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
