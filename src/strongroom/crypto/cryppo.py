@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from strongroom.crypto.aes import aes_gcm, aes_gcm_decrypt
 from strongroom.crypto.artefacts import (
+    AD_NONE,
     DERIVATION_HASH,
     DERIVATION_STRATEGY,
     IV_LENGTH,
@@ -82,9 +83,9 @@ _OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes
 def _seal(key: bytes, plaintext: bytes) -> str:
     iv = os.urandom(IV_LENGTH)
     sealed = aes_gcm(key).encrypt(iv, plaintext, _AD)
-    return (
-        f"{AES_STRATEGY}.{b64encode(sealed[:-TAG_LENGTH])}.{encode_aes_artefacts(iv, sealed[-TAG_LENGTH:])}"
-    )
+    # A view, not a slice: the ciphertext is only read once, by the base64 encoder.
+    ciphertext = memoryview(sealed)[:-TAG_LENGTH]
+    return f"{AES_STRATEGY}.{b64encode(ciphertext)}.{encode_aes_artefacts(iv, sealed[-TAG_LENGTH:])}"
 
 
 def encrypt_with_key(key: bytes, plaintext: bytes) -> str:
@@ -95,8 +96,8 @@ def encrypt_with_key(key: bytes, plaintext: bytes) -> str:
     return _seal(key, plaintext)
 
 
-def _aes_parts(serialized: str) -> tuple[bytes, bytes, bytes, str]:
-    """(ciphertext, iv, tag, ad) of an Aes256Gcm string; a derivation suffix is ignored.
+def _aes_parts(serialized: str) -> tuple[bytes, bytes, bytes, bytes]:
+    """(ciphertext, iv, tag, associated data) of an Aes256Gcm string; a derivation suffix is ignored.
 
     The common three-part form is decoded in one pass over a single standard-alphabet copy of the
     string (base64 dominates the cost of decrypting a value); every other form goes through
@@ -114,12 +115,13 @@ def _aes_parts(serialized: str) -> tuple[bytes, bytes, bytes, str]:
         view = memoryview(std)
         ciphertext = decode_standard(view[first + 1 : second])
         iv, tag, ad = aes_artefacts_from_bytes(decode_standard(view[second + 1 :]))
-        return ciphertext, iv, tag, ad
-    value = parse_encrypted(serialized)
-    if value.strategy != AES_STRATEGY:
-        raise SerializationError("expected an Aes256Gcm encrypted string")
-    iv, tag, ad = validate_aes_artefacts(value.artefacts)
-    return value.ciphertext, iv, tag, ad
+    else:
+        value = parse_encrypted(serialized)
+        if value.strategy != AES_STRATEGY:
+            raise SerializationError("expected an Aes256Gcm encrypted string")
+        ciphertext = value.ciphertext
+        iv, tag, ad = validate_aes_artefacts(value.artefacts)
+    return ciphertext, iv, tag, _AD if ad == AD_NONE else ad.encode("utf-8")
 
 
 def decrypt_with_key(key: bytes, serialized: str) -> bytes:
@@ -130,8 +132,8 @@ def decrypt_with_key(key: bytes, serialized: str) -> bytes:
     :class:`SerializationError` for a malformed or non-AES string, :class:`KeyFormatError` for a key
     that is not 32 bytes, :class:`DecryptionError` for a wrong key or tampered data.
     """
-    ciphertext, iv, tag, ad = _aes_parts(serialized)
-    return aes_gcm_decrypt(key, ciphertext, iv=iv, tag=tag, aad=ad.encode("utf-8"))
+    ciphertext, iv, tag, aad = _aes_parts(serialized)
+    return aes_gcm_decrypt(key, ciphertext, iv=iv, tag=tag, aad=aad)
 
 
 def encrypt_text(key: bytes, text: str | None) -> str | None:

@@ -20,7 +20,7 @@ _STANDARD_VALUES = MappingProxyType({c: i for i, c in enumerate(_STANDARD_ALPHAB
 # base64 dominates the cost of (de)serializing a value, so they are used on both paths.
 
 
-def b64encode(data: bytes) -> str:
+def b64encode(data: bytes | bytearray | memoryview) -> str:
     """Encode ``data`` as URL-safe base64 (``-`` and ``_``) keeping the ``=`` padding, as cryppo does."""
     return binascii.b2a_base64(data, newline=False).replace(b"+", b"-").replace(b"/", b"_").decode("ascii")
 
