@@ -17,6 +17,7 @@ __all__ = [
     "AD_NONE",
     "DERIVATION_HASH",
     "DERIVATION_STRATEGY",
+    "DERIVED_KEY_LENGTH",
     "IV_LENGTH",
     "MAX_ITERATIONS",
     "RSA_ARTEFACTS",
@@ -29,6 +30,7 @@ __all__ = [
     "encode_aes_artefacts",
     "encode_derivation_artefacts",
     "validate_aes_artefacts",
+    "validate_derivation",
 ]
 
 IV_LENGTH = 12
