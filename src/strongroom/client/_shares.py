@@ -148,7 +148,7 @@ class ShareFlows(CardFlows, ConnectionFlows):
         :class:`ShareUnavailable` when it is expired, revoked or not visible to the caller.
         """
         flow = "read_share"
-        self._step(flow, "43", "fetching the share")
+        self._step(flow, "33", "looking up the share: its connection and encryption space")
         try:
             detail = await self.vault.share(share_id)
         except (NotFound, Gone) as exc:
@@ -166,6 +166,7 @@ class ShareFlows(CardFlows, ConnectionFlows):
         if not record.encryption_space_id:
             raise ProtocolError(f"share {share_id} names no encryption space")
         dek = await self._space_key(record.encryption_space_id, record.connection_id, flow)
+        self._step(flow, "43", "decrypting the shared values with the share DEK")
         plain = {
             slot_id: self._decrypt(dek, value, f"shared slot {slot_id}")
             for slot_id, value in encrypted.items()
