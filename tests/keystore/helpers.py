@@ -60,7 +60,13 @@ class FakeVault:
                 return Response(status_code=403)
             if vault.mode == "garbage":
                 return {"admission": "nope"}
-            body = {"admission_token": {"id": f"id-{value[-6:]}", "token_value": value, "used": vault.tokens[value]}}
+            body = {
+                "admission_token": {
+                    "id": f"id-{value[-6:]}",
+                    "token_value": value,
+                    "used": vault.tokens[value],
+                }
+            }
             return Response(content=_json(body), status_code=status, media_type="application/json")
 
         @app.post("/admission_tokens")
@@ -107,7 +113,9 @@ async def register(client: httpx.AsyncClient, username: str | None = None) -> tu
     assert username is not None
     password = secrets.token_bytes(32)
     salt, verifier = create_verifier(username, password)
-    r = await client.post("/srp/users", json={"username": username, "srp_salt": salt, "srp_verifier": verifier})
+    r = await client.post(
+        "/srp/users", json={"username": username, "srp_salt": salt, "srp_verifier": verifier}
+    )
     assert r.status_code == 201, r.text
     return username, password
 
@@ -150,7 +158,9 @@ def claim_signature(pair: KeyPair, space_id: str, when: datetime, base: str = "h
 
 
 async def new_space(client: httpx.AsyncClient, account: Account) -> str:
-    r = await client.post("/encryption_spaces", json={"encrypted_serialized_key": wrapped_key()}, headers=account.headers)
+    r = await client.post(
+        "/encryption_spaces", json={"encrypted_serialized_key": wrapped_key()}, headers=account.headers
+    )
     assert r.status_code == 201, r.text
     space_id: str = r.json()["encryption_space_data_encryption_key"]["encryption_space_id"]
     return space_id

@@ -8,23 +8,26 @@ import re
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from strongroom.crypto import SrpClient, create_verifier, derive_srp_password, generate_secret_key
 from strongroom.keystore.app import create_app
-from strongroom.keystore.models import Session, SrpChallenge, UsernameReservation
+from strongroom.keystore.models import Base, Session, SrpChallenge, UsernameReservation
 from strongroom.kit.clock import FrozenClock
 from strongroom.kit.settings import Settings
 from tests.keystore.helpers import login, register, sign_up
 from tests.support import app_client, auth
 
 
-async def count(app: FastAPI, model: type[object], *where: object) -> int:
+async def count(app: FastAPI, model: type[Base], *where: ColumnElement[bool]) -> int:
     async with app.state.sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())  # type: ignore[arg-type]
+        statement = select(func.count()).select_from(model).where(*where)
+        return int((await session.execute(statement)).scalar_one())
 
 
-async def test_username_is_fresh_and_reserved(client: httpx.AsyncClient, app: FastAPI, clock: FrozenClock) -> None:
+async def test_username_is_fresh_and_reserved(
+    client: httpx.AsyncClient, app: FastAPI, clock: FrozenClock
+) -> None:
     first = (await client.post("/srp/username", json={"captcha_token": "ignored"})).json()
     second = (await client.post("/srp/username")).json()
     assert first["username"] != second["username"]
@@ -36,19 +39,25 @@ async def test_username_is_fresh_and_reserved(client: httpx.AsyncClient, app: Fa
 async def test_registration_answers_the_user(client: httpx.AsyncClient) -> None:
     username = (await client.post("/srp/username", json={})).json()["username"]
     salt, verifier = create_verifier(username, b"pw")
-    r = await client.post("/srp/users", json={"username": username, "srp_salt": salt, "srp_verifier": verifier})
+    r = await client.post(
+        "/srp/users", json={"username": username, "srp_salt": salt, "srp_verifier": verifier}
+    )
     assert r.status_code == 201
     assert r.json()["user"]["username"] == username
     assert re.fullmatch(r"[0-9a-f-]{36}", r.json()["user"]["id"])
 
 
-async def test_registration_of_an_unreserved_username_is_allowed_by_default(client: httpx.AsyncClient) -> None:
+async def test_registration_of_an_unreserved_username_is_allowed_by_default(
+    client: httpx.AsyncClient,
+) -> None:
     # Meeco's CLI registers the username of a given secret key without asking for one first.
     username, password = await register(client, "given-by-secret-key")
     assert (await login(client, username, password)).status_code == 200
 
 
-async def test_registration_requires_a_reservation_when_configured(settings: Settings, clock: FrozenClock) -> None:
+async def test_registration_requires_a_reservation_when_configured(
+    settings: Settings, clock: FrozenClock
+) -> None:
     settings.srp_require_username_reservation = True
     async with app_client(create_app(settings, clock=clock)) as client:
         salt, verifier = create_verifier("never-reserved", b"pw")
@@ -60,7 +69,9 @@ async def test_registration_requires_a_reservation_when_configured(settings: Set
         clock.advance(settings.username_reservation_lifetime + 1)
         salt, verifier = create_verifier(reserved, b"pw")
         late = {"username": reserved, "srp_salt": salt, "srp_verifier": verifier}
-        assert (await client.post("/srp/users", json=late)).json()["errors"][0]["error"] == "username_not_reserved"
+        assert (await client.post("/srp/users", json=late)).json()["errors"][0][
+            "error"
+        ] == "username_not_reserved"
         fresh = (await client.post("/srp/username")).json()["username"]
         salt, verifier = create_verifier(fresh, b"pw")
         ok = {"username": fresh, "srp_salt": salt, "srp_verifier": verifier}
@@ -70,7 +81,9 @@ async def test_registration_requires_a_reservation_when_configured(settings: Set
 async def test_a_taken_username_answers_409(client: httpx.AsyncClient) -> None:
     username, _ = await register(client)
     salt, verifier = create_verifier(username, b"other")
-    r = await client.post("/srp/users", json={"username": username, "srp_salt": salt, "srp_verifier": verifier})
+    r = await client.post(
+        "/srp/users", json={"username": username, "srp_salt": salt, "srp_verifier": verifier}
+    )
     assert r.status_code == 409
     assert r.json()["errors"][0]["error"] == "username_taken"
 
@@ -96,7 +109,9 @@ async def test_racing_registrations_of_one_username_have_one_winner(client: http
         ("username", "x" * 65, "validation_failed"),
     ],
 )
-async def test_registration_refuses_bad_values(client: httpx.AsyncClient, field: str, value: str, code: str) -> None:
+async def test_registration_refuses_bad_values(
+    client: httpx.AsyncClient, field: str, value: str, code: str
+) -> None:
     salt, verifier = create_verifier("someone", b"pw")
     body = {"username": "someone", "srp_salt": salt, "srp_verifier": verifier, field: value}
     r = await client.post("/srp/users", json=body)
@@ -111,14 +126,17 @@ async def test_login_with_the_meeco_derivation_of_the_password(client: httpx.Asy
     secret_key = generate_secret_key(username)
     password = derive_srp_password("correct horse battery staple", secret_key)
     salt, verifier = create_verifier(username, password)
-    r = await client.post("/srp/users", json={"username": username, "srp_salt": salt, "srp_verifier": verifier})
+    r = await client.post(
+        "/srp/users", json={"username": username, "srp_salt": salt, "srp_verifier": verifier}
+    )
     assert r.status_code == 201
     r = await login(client, username, password)
     assert r.status_code == 200
     session = r.json()["session"]
     assert session["username"] == username
     assert session["session_authentication_string"].startswith("ks_")
-    assert session["valid_from"].endswith("Z") and session["valid_till"] > session["valid_from"]
+    assert session["valid_from"].endswith("Z")
+    assert session["valid_till"] > session["valid_from"]
 
 
 async def test_the_server_proof_verifies(client: httpx.AsyncClient) -> None:
@@ -128,7 +146,9 @@ async def test_the_server_proof_verifies(client: httpx.AsyncClient) -> None:
         await client.post("/srp/challenges", json={"username": username, "srp_a": srp.public_a_hex()})
     ).json()["challenge"]
     m1 = srp.process_challenge(challenge["challenge_salt"], challenge["challenge_b"])
-    r = await client.post("/srp/session", json={"username": username, "srp_a": srp.public_a_hex(), "srp_m": m1})
+    r = await client.post(
+        "/srp/session", json={"username": username, "srp_a": srp.public_a_hex(), "srp_m": m1}
+    )
     srp.verify_server_proof(r.json()["session"]["srp_m2"])
 
 
@@ -150,7 +170,7 @@ async def test_wrong_password_fails_with_login_failed(client: httpx.AsyncClient)
 
 async def test_unknown_username_gets_a_stable_decoy_challenge(client: httpx.AsyncClient) -> None:
     real, _ = await register(client)
-    answers = {}
+    answers: dict[str, list[dict[str, str]]] = {}
     for username in (real, "nobody-here", real, "nobody-here"):
         a = SrpClient(username, b"x").public_a_hex()
         r = await client.post("/srp/challenges", json={"username": username, "srp_a": a})
@@ -186,7 +206,9 @@ async def test_a_zero_a_is_refused(client: httpx.AsyncClient) -> None:
         assert r.json()["errors"][0]["error"] == "invalid_srp_value"
 
 
-async def test_a_challenge_is_single_use_even_after_a_wrong_proof(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_a_challenge_is_single_use_even_after_a_wrong_proof(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     username, password = await register(client)
     srp = SrpClient(username, password)
     challenge = (
@@ -217,7 +239,9 @@ async def test_a_used_challenge_cannot_open_a_second_session(client: httpx.Async
     assert await count(app, Session) == 1
 
 
-async def test_racing_proofs_for_one_challenge_open_one_session(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_racing_proofs_for_one_challenge_open_one_session(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     username, password = await register(client)
     srp = SrpClient(username, password)
     challenge = (
@@ -233,7 +257,9 @@ async def test_racing_proofs_for_one_challenge_open_one_session(client: httpx.As
     assert await count(app, Session) == 1
 
 
-async def test_an_expired_challenge_fails(client: httpx.AsyncClient, clock: FrozenClock, settings: Settings) -> None:
+async def test_an_expired_challenge_fails(
+    client: httpx.AsyncClient, clock: FrozenClock, settings: Settings
+) -> None:
     username, password = await register(client)
     srp = SrpClient(username, password)
     challenge = (
@@ -241,7 +267,9 @@ async def test_an_expired_challenge_fails(client: httpx.AsyncClient, clock: Froz
     ).json()["challenge"]
     m1 = srp.process_challenge(challenge["challenge_salt"], challenge["challenge_b"])
     clock.advance(settings.srp_challenge_lifetime + 1)
-    r = await client.post("/srp/session", json={"username": username, "srp_a": srp.public_a_hex(), "srp_m": m1})
+    r = await client.post(
+        "/srp/session", json={"username": username, "srp_a": srp.public_a_hex(), "srp_m": m1}
+    )
     assert r.status_code == 401
 
 
@@ -274,13 +302,17 @@ async def test_logout_ends_only_the_current_session(client: httpx.AsyncClient) -
     assert r.status_code == 204
     assert (await client.get("/keypairs", headers=account.headers)).status_code == 401
     assert (await client.delete("/session", headers=account.headers)).status_code == 401
-    assert (await client.get("/keypairs", headers=auth(other["session_authentication_string"]))).status_code == 200
+    assert (
+        await client.get("/keypairs", headers=auth(other["session_authentication_string"]))
+    ).status_code == 200
 
 
 async def test_logout_everywhere(client: httpx.AsyncClient) -> None:
     account = await sign_up(client)
     tokens = [
-        (await login(client, account.username, account.password)).json()["session"]["session_authentication_string"]
+        (await login(client, account.username, account.password)).json()["session"][
+            "session_authentication_string"
+        ]
         for _ in range(2)
     ]
     stranger = await sign_up(client)
@@ -293,10 +325,14 @@ async def test_logout_everywhere(client: httpx.AsyncClient) -> None:
 async def test_logout_everywhere_else_keeps_the_current_session(client: httpx.AsyncClient) -> None:
     account = await sign_up(client)
     other = (await login(client, account.username, account.password)).json()["session"]
-    r = await client.delete("/session/all", params={"delete_all_sessions_params": "1"}, headers=account.headers)
+    r = await client.delete(
+        "/session/all", params={"delete_all_sessions_params": "1"}, headers=account.headers
+    )
     assert r.status_code == 204
     assert (await client.get("/keypairs", headers=account.headers)).status_code == 200
-    assert (await client.get("/keypairs", headers=auth(other["session_authentication_string"]))).status_code == 401
+    assert (
+        await client.get("/keypairs", headers=auth(other["session_authentication_string"]))
+    ).status_code == 401
 
 
 async def test_tokens_are_stored_only_as_hashes(client: httpx.AsyncClient, app: FastAPI) -> None:
