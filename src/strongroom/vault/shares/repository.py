@@ -150,7 +150,7 @@ async def delete_shares(
     doomed = select(Share.id, Share.sender_id, Share.item_id).where(
         or_(Share.id.in_(ids), Share.parent_share_id.in_(ids))
     )
-    rows = (await session.execute(doomed)).tuples().all()
+    rows = (await session.execute(doomed)).all()
     all_ids = [row[0] for row in rows]
     await session.execute(
         delete(Share).where(Share.parent_share_id.in_(ids)).execution_options(synchronize_session=False)
@@ -249,7 +249,7 @@ async def expired_batch(
         .order_by(Share.expires_at)
         .limit(limit)
     )
-    return (await session.execute(stmt)).tuples().all()
+    return (await session.execute(stmt)).all()
 
 
 # Sideloads for responses: all keyed by ids taken from shares the viewer may read.

@@ -10,7 +10,7 @@ the first, or (with a stale precondition) is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -99,7 +99,8 @@ async def update_shares(
         _check_precondition(share, change)
         values = await _changes(session, share, change, now)
         if values:
-            values["updated_at"] = now
+            # Strictly increasing, so that an echoed ``updated_at`` always tells versions apart.
+            values["updated_at"] = max(now, share.updated_at + timedelta(milliseconds=1))
             if not await repository.compare_and_set(session, share.id, share.version, values):
                 raise conflict(STALE, "the share changed while this update ran")
             for key, value in {**values, "version": share.version + 1}.items():

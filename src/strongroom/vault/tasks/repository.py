@@ -111,27 +111,20 @@ async def release_stuck(
     if not stuck:
         return 0
     twin = aliased(ClientTask)
-    waiting = set(
-        (
-            await session.execute(
-                select(twin.user_id, twin.work_type, twin.target_id).where(
-                    twin.state == TODO,
-                    or_(
-                        *(
-                            and_(
-                                twin.user_id == task.user_id,
-                                twin.work_type == task.work_type,
-                                twin.target_id == task.target_id,
-                            )
-                            for task in stuck
-                        )
-                    ),
-                )
+    same_work = or_(
+        *(
+            and_(
+                twin.user_id == task.user_id,
+                twin.work_type == task.work_type,
+                twin.target_id == task.target_id,
             )
+            for task in stuck
         )
-        .tuples()
-        .all()
     )
+    rows = await session.execute(
+        select(twin.user_id, twin.work_type, twin.target_id).where(twin.state == TODO, same_work)
+    )
+    waiting: set[tuple[uuid.UUID, str, uuid.UUID]] = {(row[0], row[1], row[2]) for row in rows}
     released = 0
     for task in stuck:
         key = (task.user_id, task.work_type, task.target_id)
