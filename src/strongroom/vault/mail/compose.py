@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import uuid
 from datetime import datetime
 
@@ -29,10 +30,12 @@ def invitation_mail(
     # The name is the inviter's own profile text: keep it to one line so it cannot shape the headers.
     who = " ".join(who.split())[:200]
     subject = f"{who} invites you to connect on Strongroom"
-    lines = [f"{who} invites you to connect on Strongroom, to share cards end-to-end encrypted.", ""]
+    lines = [f"{who} invites you to connect on Strongroom,", "to share cards end-to-end encrypted.", ""]
     if message and message.strip():
         lines += ["Their message:", ""]
-        lines += [f"    {line}" for line in message.strip().splitlines()]
+        for paragraph in message.strip().splitlines():
+            wrapped = textwrap.wrap(paragraph, width=72, break_long_words=True) or [""]
+            lines += [f"    {line}" for line in wrapped]
         lines += [""]
     lines += [
         f"Invitation id: {invitation_id}",

@@ -46,7 +46,8 @@ def build_message(mail: OutboxMail, settings: Settings, now: datetime) -> EmailM
     message["Message-ID"] = mail.message_id
     message["Date"] = format_datetime(now)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.body)
+    # Not quoted-printable: the accept command must stay one readable line in the raw message as well.
+    message.set_content(mail.body, cte="7bit" if mail.body.isascii() else "8bit")
     return message
 
 
@@ -83,6 +84,7 @@ class MaildirTransport:
         await asyncio.to_thread(self._write, message.as_bytes(), key)
 
     def _write(self, data: bytes, key: str) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
         box = mailbox.Maildir(self._path, create=True)
         if key in box:
             return
