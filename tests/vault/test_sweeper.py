@@ -26,7 +26,7 @@ async def count_shares(app: FastAPI) -> int:
 
 
 async def expire_share_in(
-    vault: httpx.AsyncClient, alice_headers: dict[str, str], share_id: str, when: str
+    vault: httpx.AsyncClient, alice_headers: dict[str, str], share_id: str, when: str | None
 ) -> None:
     response = await vault.put(
         "/shares", json={"shares": [{"id": share_id, "expires_at": when}]}, headers=alice_headers
