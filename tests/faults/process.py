@@ -54,8 +54,8 @@ def strongroom_env(settings: Mapping[str, str | int | float | bool]) -> dict[str
 class ServiceProcess:
     """One ``strongroom <args>`` process that can be started, SIGKILLed and started again.
 
-    ``url`` is the base URL a ``serve`` process answers on. ``ready_line`` is a prefix of the stdout line
-    that says the process is ready (``"Vault:"`` for ``serve``); None means "ready once started".
+    ``url`` is the base URL a ``serve`` process answers on. ``ready_line`` is text of the output line (stdout
+    or stderr) that says the process is ready (``"Vault:"`` for ``serve``); None means "ready once started".
     ``health_url`` is polled after that when given.
     """
 
@@ -78,6 +78,7 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self.kills = 0
+        self.start_seconds: list[float] = []  # how long each start took, until ready
 
     @classmethod
     def serve(cls, port: int, data_dir: Path, env: Mapping[str, str], log_path: Path) -> ServiceProcess:
@@ -101,6 +102,7 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         stdout_path = self.log_path.with_suffix(".stdout")
         with self.log_path.open("ab") as log, stdout_path.open("wb") as out:
+            offset = log.tell()
             log.write(f"--- start #{self.starts + 1}: strongroom {' '.join(self.args)}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
@@ -111,9 +113,10 @@ class ServiceProcess:
                 env=self.env,
             )
         self.starts += 1
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = began + timeout
         while self.ready_line is not None:
-            if self.ready_line in stdout_path.read_text(errors="replace"):
+            if self.ready_line in stdout_path.read_text(errors="replace") + self._log_since(offset):
                 break
             self._check_alive()
             if time.monotonic() > deadline:
@@ -132,6 +135,12 @@ class ServiceProcess:
                     self.kill()
                     raise RuntimeError(f"{self.health_url} did not answer in {timeout}s:\n{self.log_tail()}")
                 time.sleep(0.05)
+        self.start_seconds.append(round(time.monotonic() - began, 1))
+
+    def _log_since(self, offset: int) -> str:
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
 
     def _check_alive(self) -> None:
         assert self.proc is not None
