@@ -34,6 +34,19 @@ async def membership(
     return result.scalar_one_or_none()
 
 
+async def membership_with_creator(
+    session: AsyncSession, user_id: uuid.UUID, space_id: uuid.UUID
+) -> tuple[EncryptionSpaceKey, uuid.UUID] | None:
+    """The user's copy of the space's DEK and the space's creator id, in one query."""
+    result = await session.execute(
+        select(EncryptionSpaceKey, EncryptionSpace.creator_id)
+        .join(EncryptionSpace, EncryptionSpace.id == EncryptionSpaceKey.encryption_space_id)
+        .where(EncryptionSpaceKey.user_id == user_id, EncryptionSpaceKey.encryption_space_id == space_id)
+    )
+    row = result.one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 async def memberships_page(
     session: AsyncSession, user_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
 ) -> Sequence[tuple[EncryptionSpaceKey, uuid.UUID]]:

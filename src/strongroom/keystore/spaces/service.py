@@ -88,11 +88,11 @@ async def get_own_copy(
     session: AsyncSession, principal: Principal, space_id: uuid.UUID
 ) -> EncryptionSpaceKeyRead:
     """The caller's copy of the space's DEK; 404 for non-members."""
-    copy = await repository.membership(session, principal.user_id, space_id)
-    if copy is None:
+    found = await repository.membership_with_creator(session, principal.user_id, space_id)
+    if found is None:
         raise _space_not_found()
-    created = await repository.created_space(session, principal.user_id, space_id)
-    return _copy_read(copy, creator=created is not None)
+    copy, creator_id = found
+    return _copy_read(copy, creator=creator_id == principal.user_id)
 
 
 async def list_own_copies(
