@@ -1,8 +1,9 @@
-"""Both services under one port: the Keystore at ``/keystore`` and the Vault at ``/vault``."""
+"""Serving the services: both under one port (``/keystore`` and ``/vault``), or either alone at ``/``."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -11,20 +12,29 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from strongroom.keystore.app import create_app as create_keystore
 from strongroom.kit.clock import Clock
+from strongroom.kit.db import create_engine, ensure_sqlite_dir
 from strongroom.kit.logging import configure_logging
-from strongroom.kit.settings import Settings
+from strongroom.kit.migrate import upgrade
+from strongroom.kit.settings import Services, Settings
 from strongroom.vault.app import create_app as create_vault
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
-    """One ASGI app serving both services; the Keystore reaches the Vault in-process for admissions.
+def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
+    """The ASGI app for ``settings.services``.
 
-    Starlette does not run the lifespans of mounted apps, so this app's lifespan runs both (Vault first:
-    the Keystore depends on it).
+    Both: one app mounting the Keystore at ``/keystore`` and the Vault at ``/vault``; the Keystore reaches the
+    Vault in-process for admissions. Starlette does not run the lifespans of mounted apps, so this app's
+    lifespan runs both (the Vault first: the Keystore depends on it). One service: that app alone, at ``/``;
+    the Keystore then reaches the Vault at ``settings.vault_url``.
     """
+    if settings.services is Services.KEYSTORE:
+        return create_keystore(settings, clock=clock)
+    if settings.services is Services.VAULT:
+        return create_vault(settings, clock=clock)
     vault = create_vault(settings, clock=clock)
     keystore = create_keystore(settings, clock=clock, vault_app=vault)
 
@@ -47,13 +57,86 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     return app
 
 
-def serve(settings: Settings, *, on_ready: Callable[[str], None] | None = None) -> None:
-    """Run both services until interrupted; ``on_ready`` gets the base URL once the socket listens."""
+def app_from_environment() -> ASGIApp:
+    """App factory for process managers (``uvicorn --factory strongroom.server:app_from_environment``).
+
+    Settings come from ``STRONGROOM_*`` variables; each worker process builds its own engines.
+    """
+    settings = Settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    return create_app(settings)
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply the migrations of the services ``settings`` selects (once, before worker processes start)."""
+    targets = []
+    if settings.services in (Services.BOTH, Services.KEYSTORE):
+        targets.append(("keystore", settings.keystore_database_url))
+    if settings.services in (Services.BOTH, Services.VAULT):
+        targets.append(("vault", settings.vault_database_url))
+    for service, url in targets:
+        ensure_sqlite_dir(url)
+        engine = create_engine(url, pool_size=1)
+        try:
+            await upgrade(engine, service)  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+
+def _prefixes(settings: Settings) -> list[tuple[str, str]]:
+    if settings.services is Services.BOTH:
+        return [("Keystore", "/keystore"), ("Vault", "/vault")]
+    return [(settings.services.value.capitalize(), "")]
+
+
+def serve(
+    settings: Settings, *, workers: int = 1, on_ready: Callable[[list[tuple[str, str]]], None] | None = None
+) -> None:
+    """Run the selected services until interrupted.
+
+    ``on_ready`` gets ``[(name, url), ...]`` once the socket listens. With ``workers`` > 1, migrations run
+    once here, then uvicorn starts that many processes (each from :func:`app_from_environment`) on a fixed
+    port.
+    """
     configure_logging(settings.log_level, json_lines=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings)
+    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+
+    if workers > 1:
+        if settings.port == 0:
+            raise ValueError("--workers needs a fixed --port")
+        if settings.migrate_on_start:
+            asyncio.run(migrate(settings))
+        os.environ.update(
+            {
+                "STRONGROOM_SERVICES": settings.services.value,
+                "STRONGROOM_DATA_DIR": str(settings.data_dir),
+                "STRONGROOM_KEYSTORE_DATABASE_URL": settings.keystore_database_url,
+                "STRONGROOM_VAULT_DATABASE_URL": settings.vault_database_url,
+                "STRONGROOM_SERVICE_CREDENTIAL": settings.service_credential.get_secret_value(),
+                "STRONGROOM_MIGRATE_ON_START": "false",
+            }
+        )
+        if on_ready is not None:
+            on_ready([(name, f"http://{host}:{settings.port}{p}") for name, p in _prefixes(settings)])
+        uvicorn.run(
+            "strongroom.server:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+        )
+        return
+
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on"
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
     )
     server = uvicorn.Server(config)
 
@@ -65,9 +148,8 @@ def serve(settings: Settings, *, on_ready: Callable[[str], None] | None = None) 
                 return
             await asyncio.sleep(0.05)
         port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
-        host = settings.host if ":" not in settings.host else f"[{settings.host}]"
         if on_ready is not None:
-            on_ready(f"http://{host}:{port}")
+            on_ready([(name, f"http://{host}:{port}{p}") for name, p in _prefixes(settings)])
         await task
 
     asyncio.run(main())

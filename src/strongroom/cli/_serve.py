@@ -1,4 +1,4 @@
-"""``strongroom serve``: both services on one port (the services are imported only when it runs)."""
+"""``strongroom serve``: the services over HTTP (the services are imported only when it runs)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,20 @@ def register(app: typer.Typer) -> None:
         data_dir: Annotated[
             Path | None, typer.Option("--data-dir", help="Folder for the SQLite files and the mail folder.")
         ] = None,
+        only: Annotated[
+            str | None,
+            typer.Option("--only", help="Serve one service alone at / (keystore or vault); default: both."),
+        ] = None,
+        workers: Annotated[
+            int, typer.Option(min=1, help="Worker processes (needs a fixed --port and a shared database).")
+        ] = 1,
     ) -> None:
-        """Run the Keystore at /keystore and the Vault at /vault on one port."""
+        """Run the Keystore at /keystore and the Vault at /vault on one port (or one of them alone).
+
+        Settings come from STRONGROOM_* environment variables; the options override them.
+        """
+        from pydantic import ValidationError
+
         from strongroom.kit.settings import Settings
         from strongroom.server import serve as run
 
@@ -30,12 +42,23 @@ def register(app: typer.Typer) -> None:
             overrides["port"] = port
         if data_dir is not None:
             overrides["data_dir"] = data_dir
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        if only is not None:
+            overrides["services"] = only
+        try:
+            settings = Settings(**overrides)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            typer.echo(f"error: invalid setting {where}: {first['msg']}", err=True)
+            raise typer.Exit(2) from None
+        if workers > 1 and settings.port == 0:
+            typer.echo("error: --workers needs a fixed --port", err=True)
+            raise typer.Exit(2)
 
-        def ready(url: str) -> None:
-            typer.echo(f"Keystore: {url}/keystore", err=False)
-            typer.echo(f"Vault:    {url}/vault")
-            typer.echo(f"Data:     {settings.data_dir.resolve()}  (pid {os.getpid()})")
+        def ready(urls: list[tuple[str, str]]) -> None:
+            for name, url in urls:
+                typer.echo(f"{name + ':':<10}{url}")
+            typer.echo(f"{'Data:':<10}{settings.data_dir.resolve()}  (pid {os.getpid()})")
             sys.stdout.flush()
 
-        run(settings, on_ready=ready)
+        run(settings, workers=workers, on_ready=ready)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 import strongroom
 from strongroom.kit.clock import Clock, SystemClock
-from strongroom.kit.db import create_engine, session_factory
+from strongroom.kit.db import create_engine, ensure_sqlite_dir, session_factory
 from strongroom.kit.errors import ErrorBody, error_responses, install_error_handlers
 from strongroom.kit.logging import AccessLogMiddleware
 from strongroom.kit.migrate import Service, upgrade
@@ -48,12 +48,7 @@ def make_limiter(settings: Settings) -> RateLimiter:
 @asynccontextmanager
 async def database(app: FastAPI, service: Service, url: str, settings: Settings) -> AsyncIterator[None]:
     """Create the engine (and apply migrations when configured) for the app's lifetime."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_dir(url)
     engine = create_engine(url, pool_size=settings.database_pool_size)
     try:
         if settings.migrate_on_start:

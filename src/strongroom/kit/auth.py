@@ -24,9 +24,13 @@ def token_from_header(value: str | None) -> str | None:
     """The token in an ``Authorization`` header value: ``<token>`` or ``Bearer <token>``; None if absent."""
     if value is None:
         return None
-    value = value.strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
+    parts = value.split()
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        value = parts[1]
+    elif len(parts) == 1 and parts[0].lower() != "bearer":
+        value = parts[0]
+    else:
+        return None
     if not value or len(value) > 512 or " " in value:
         return None
     return value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -22,6 +23,14 @@ from sqlalchemy.types import TypeDecorator, Uuid
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file URL (SQLite creates the file, not its folder)."""
+    if is_sqlite(url):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

@@ -16,6 +16,14 @@ class SmtpSecurity(StrEnum):
     TLS = "tls"
 
 
+class Services(StrEnum):
+    """Which services a process serves: both under one port, or one alone at the root path."""
+
+    BOTH = "both"
+    KEYSTORE = "keystore"
+    VAULT = "vault"
+
+
 class RateLimitBackend(StrEnum):
     MEMORY = "memory"
     REDIS = "redis"
@@ -37,6 +45,7 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     migrate_on_start: bool = True
 
+    services: Services = Services.BOTH
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
 
