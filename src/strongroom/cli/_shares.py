@@ -8,7 +8,7 @@ A share config (``create-config`` / ``create``)::
       connection_id: 0193…       # your connection with the recipient
       slot: secret_note          # optional: share this slot only
       terms: Do not forward.     # optional; the recipient must accept them before reading
-      expires_at: 2026-12-01T00:00:00Z   # optional
+      expires_at: 2026-12-01T00:00:00Z   # optional (or expires_in: 7d, counted when the share is made)
       distributable: false       # may the recipient share it on?
 """
 
@@ -42,6 +42,19 @@ __all__ = ["parse_duration", "share_spec", "shared_card_spec", "shares"]
 
 shares = typer.Typer(help="Shares of cards between connected users.", no_args_is_help=True)
 
+SHARE_KEYS = frozenset(
+    {
+        "item_id",
+        "share_id",
+        "connection_id",
+        "slot",
+        "terms",
+        "expires_at",
+        "expires_in",
+        "distributable",
+        "acceptance_required",
+    }
+)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -135,9 +148,13 @@ def create_config(
         spec["slot"] = slot
     if terms:
         spec["terms"] = terms
-    when = _expiry(expires_at, expires_in)
-    if when is not None:
-        spec["expires_at"] = when.isoformat().replace("+00:00", "Z")
+    if expires_at and expires_in:
+        raise CliError("give --expires-at or --expires-in, not both", EXIT_INPUT)
+    if expires_at:
+        spec["expires_at"] = parse_time(expires_at, "--expires-at").isoformat().replace("+00:00", "Z")
+    if expires_in:
+        parse_duration(expires_in)
+        spec["expires_in"] = expires_in  # counted from when the share is created, not from now
     spec["distributable"] = distributable
     typer.echo(to_yaml({"kind": "Share", "spec": spec}), nl=False)
 
@@ -164,6 +181,9 @@ def create(
 ) -> None:
     """Share a card (or one slot of it) as a share config file describes."""
     _, spec = load_document(config, kinds=("Share",))
+    unknown = sorted(set(spec) - SHARE_KEYS)
+    if unknown:
+        raise ConfigError(f"{config}: unknown key spec.{unknown[0]} (known: {', '.join(sorted(SHARE_KEYS))})")
     item_id = optional_str(spec, "item_id", config)
     parent_id = optional_str(spec, "share_id", config)
     if (item_id is None) == (parent_id is None):
@@ -171,9 +191,14 @@ def create(
     connection_id = require_str(spec, "connection_id", config)
     slot = optional_str(spec, "slot", config)
     terms = optional_str(spec, "terms", config)
+    expires_in = optional_str(spec, "expires_in", config)
+    if spec.get("expires_at") and expires_in:
+        raise ConfigError(f"{config}: give spec.expires_at or spec.expires_in, not both")
     expires_at = (
         parse_time(spec["expires_at"], f"{config}: spec.expires_at") if spec.get("expires_at") else None
     )
+    if expires_in:
+        expires_at = datetime.now(UTC).replace(microsecond=0) + parse_duration(expires_in)
     distributable = spec.get("distributable", False)
     acceptance = spec.get("acceptance_required")
     if not isinstance(distributable, bool) or not (acceptance is None or isinstance(acceptance, bool)):
