@@ -163,7 +163,7 @@ def crypto_only() -> None:
         crypto.decrypt_text(claimed, value)
 
 
-def test_flow(benchmark: BenchmarkFixture, server_url: str, request: pytest.FixtureRequest) -> None:
+def test_flow(benchmark: BenchmarkFixture, server_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     benchmark.group = "seed-flow"
     measured: list[tuple[float, float, int]] = []
     patch = pytest.MonkeyPatch()
@@ -186,17 +186,13 @@ def test_flow(benchmark: BenchmarkFixture, server_url: str, request: pytest.Fixt
     benchmark.extra_info["crypto_seconds_inside_flow"] = [round(c, 3) for _, c, _ in measured]
     benchmark.extra_info["crypto_calls"] = measured[0][2]
     benchmark.extra_info["ratio_flow_over_crypto"] = [round(r, 3) for r in ratios]
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     lines = [
         f"seed flow: {total:.2f} s; crypto in it {inside:.2f} s ({calls} calls): ratio {total / inside:.2f}"
         for total, inside, calls in measured
     ]
     lines.append(f"seed flow: median ratio flow / crypto inside the flow = {statistics.median(ratios):.2f}")
-    for line in lines:
-        if reporter is not None:
-            reporter.write_line(line)
-        else:
-            print(line)
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
 
 
 def test_crypto_only(benchmark: BenchmarkFixture) -> None:

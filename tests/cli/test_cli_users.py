@@ -130,3 +130,18 @@ def test_unreachable_server_names_the_url(cli: Cli) -> None:
     line = one_error_line(result.stderr)
     assert f"{url}/keystore" in line
     assert not Path("x.yaml").exists()
+
+
+def test_create_refuses_to_overwrite_an_auth_file(cli: Cli) -> None:
+    assert cli("users", "create", "-o", "keep.yaml").code == 0
+    before = Path("keep.yaml").read_text()
+    again = cli("users", "create", "-o", "keep.yaml")
+    assert again.code == 2
+    assert "--force" in one_error_line(again.stderr)
+    assert Path("keep.yaml").read_text() == before
+    assert cli("users", "create", "-o", "other.yaml").code == 0
+    other_secret = yaml.safe_load(Path("other.yaml").read_text())["spec"]["secret_key"]
+    clash = cli("users", "login", "-a", "keep.yaml", "--secret-key", other_secret)
+    assert clash.code == 2
+    assert "another account" in one_error_line(clash.stderr)
+    assert Path("keep.yaml").read_text() == before

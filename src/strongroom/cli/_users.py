@@ -10,6 +10,7 @@ import click
 import typer
 
 from strongroom.cli._auth import AuthFile, load_auth, write_auth
+from strongroom.cli._config import ConfigError
 from strongroom.cli._context import (
     DEFAULT_AUTH,
     AuthOpt,
@@ -23,8 +24,9 @@ from strongroom.cli._context import (
     logged_in,
     run,
 )
-from strongroom.cli._errors import EXIT_AUTH, CliError, guarded, using_auth
+from strongroom.cli._errors import EXIT_AUTH, EXIT_INPUT, CliError, guarded, using_auth
 from strongroom.cli._output import Format, note, render
+from strongroom.crypto import CryptoError, parse_secret_key
 
 __all__ = ["users"]
 
@@ -51,6 +53,7 @@ def create(
         str | None, typer.Option("--email", help="Email address (invitations sent to it are yours).")
     ] = None,
     save_passphrase: SavePassphraseOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing auth file.")] = False,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
@@ -59,6 +62,11 @@ def create(
 
     The auth file holds the secret key, shown nowhere else: keep it (and a copy of the secret key) safe.
     """
+    if out is not None and out.exists() and not force:
+        raise CliError(
+            f"{out} exists and may hold another account's secret key: choose another file or pass --force",
+            EXIT_INPUT,
+        )
     server = Server.choose(url, keystore_url, vault_url)
     passphrase = ask_passphrase("the new account", confirm=True)
 
@@ -99,6 +107,8 @@ def login(
 ) -> None:
     """Log in with the secret key and passphrase; writes fresh session tokens to the auth file."""
     using_auth(auth_path)
+    if secret_key is not None and auth_path.exists():
+        _refuse_other_account(auth_path, secret_key)
     existing = load_auth(auth_path) if secret_key is None and auth_path.exists() else None
     if secret_key is None:
         secret_key = _ask_secret_key() if existing is None else existing.secret_key
@@ -122,6 +132,20 @@ def login(
     auth = run(go())
     write_auth(auth, auth_path)
     note(f"Logged in as {auth.username}.")
+
+
+def _refuse_other_account(path: Path, secret_key: str) -> None:
+    """Refuse to overwrite ``path`` when it holds another account's secret key (it would be lost)."""
+    try:
+        current = load_auth(path).username
+    except ConfigError:
+        return  # not an auth file we can read: nothing of ours to lose
+    try:
+        wanted = parse_secret_key(secret_key).username
+    except CryptoError:
+        raise CliError("the secret key is malformed: expected 1.<username>.<secret>", EXIT_AUTH) from None
+    if current != wanted:
+        raise CliError(f"{path} holds another account ({current}): choose another file with -a", EXIT_INPUT)
 
 
 def _ask_secret_key() -> str:

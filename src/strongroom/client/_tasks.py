@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from strongroom.client._errors import NotFound, StrongroomError
+from strongroom.client._errors import Conflict, NotFound, StrongroomError
 from strongroom.client._models import ClientTaskRecord, ShareRecord
 from strongroom.client._shares import ShareFlows
 from strongroom.client._views import ClientTask, TaskRun
@@ -52,7 +52,10 @@ class TaskFlows(ShareFlows):
         for task in await self.vault.client_tasks(state="todo"):
             if task.work_type != UPDATE_SHARES:
                 continue
-            await self.vault.update_client_tasks([{"id": task.id, "state": "in_progress"}])
+            try:
+                await self.vault.update_client_tasks([{"id": task.id, "state": "in_progress"}])
+            except (Conflict, NotFound):
+                continue  # another client of the same user took it, or it went away
             try:
                 count = await self._carry_update(task.target_id)
             except StrongroomError as exc:
