@@ -36,6 +36,11 @@ bench: install
 	$(VENV)/bin/pytest bench -q -o python_files='bench_*.py' --benchmark-only \
 		--benchmark-columns=min,median,mean,ops,rounds --benchmark-sort=name $(PYTEST_ARGS)
 
+# Sustained load on real server processes (SQLite; PostgreSQL with 3 processes); report in var/load-report.md.
+# LOAD_SECONDS (default 120), LOAD_USERS (30), LOAD_BACKENDS, LOAD_PROCESSES: see tests/load/run.py.
+load: install
+	$(PY) -m tests.load.run
+
 interop: install
 	cd tools/interop && npm ci --no-audit --no-fund
 
