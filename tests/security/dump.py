@@ -62,31 +62,47 @@ def _sort_key(row: Row) -> str:
     return repr(tuple(cell_bytes(v) for v in row))
 
 
-def _read(conn: Connection) -> DatabaseDump:
+Schema = dict[str, tuple[str, ...]]
+
+
+def _schema(conn: Connection) -> Schema:
+    """Every table and its columns, from the database's own catalogue."""
     inspector = inspect(conn)
-    columns: dict[str, tuple[str, ...]] = {}
+    return {
+        t: tuple(c["name"] for c in inspector.get_columns(t)) for t in sorted(inspector.get_table_names())
+    }
+
+
+def _read(conn: Connection, schema: Schema) -> DatabaseDump:
     rows: dict[str, tuple[Row, ...]] = {}
-    for table in sorted(inspector.get_table_names()):
-        names = tuple(c["name"] for c in inspector.get_columns(table))
-        quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
-        table_sql = conn.dialect.identifier_preparer.quote(table)
+    quote = conn.dialect.identifier_preparer.quote
+    for table, names in schema.items():
         # Table and column names come from the database's own catalogue, never from input.
-        result = conn.execute(text(f"SELECT {quoted} FROM {table_sql}"))
-        columns[table] = names
+        result = conn.execute(text(f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(table)}"))
         rows[table] = tuple(sorted((tuple(r) for r in result), key=_sort_key))
-    return DatabaseDump(columns=columns, rows=rows)
+    return DatabaseDump(columns=dict(schema), rows=rows)
 
 
 class DatabaseReader:
-    """Reads whole databases with an engine of its own (plain reads, no write locks)."""
+    """Reads whole databases with an engine of its own (plain reads, no write locks).
 
-    def __init__(self, url: str) -> None:
+    The table list is read from the catalogue on every dump unless ``cache_schema`` is set (the matrix
+    dumps hundreds of times while no migration runs).
+    """
+
+    def __init__(self, url: str, *, cache_schema: bool = False) -> None:
         self.url = url
         self._engine: AsyncEngine = create_async_engine(url)
+        self._cache_schema = cache_schema
+        self._schema: Schema | None = None
 
     async def dump(self) -> DatabaseDump:
         async with self._engine.connect() as conn:
-            return await conn.run_sync(_read)
+            schema = self._schema if self._cache_schema else None
+            if schema is None:
+                schema = await conn.run_sync(_schema)
+                self._schema = schema
+            return await conn.run_sync(_read, schema)
 
     async def aclose(self) -> None:
         await self._engine.dispose()
