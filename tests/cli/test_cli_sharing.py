@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,24 +126,49 @@ def test_connect_two_local_users_verify_share_accept_update_revoke(cli: Cli) -> 
     assert "expired or was revoked" in one_error_line(revoked.stderr)
 
 
-def test_invite_by_mail_and_accept_from_the_mail_text(cli: Cli, server: Server) -> None:
+def test_worker_delivers_the_invitation_and_accept_reads_the_mail(cli: Cli, server: Server) -> None:
     assert cli("users", "create", "-o", "carol.yaml").code == 0
     assert cli("users", "create", "-o", "dave.yaml").code == 0
     invited = cli("connections", "invite", "--email", "dave@example.test", "-a", "carol.yaml")
     assert invited.code == 0, invited.stderr
     invitation = spec(invited.stdout, "Invitation")
-    # The worker does not run in this module's server: write what the Vault's mail says.
-    Path("mail.eml").write_text(
-        "From: strongroom@localhost\nTo: dave@example.test\nSubject: invitation\n\n"
-        f"Invitation id: {invitation['id']}\nToken: {invitation['token']}\n\nTo accept, run:\n\n"
-        f"    strongroom connections accept --invitation-id {invitation['id']} --token {invitation['token']}\n"
-    )
-    accepted = cli("connections", "accept", "--mail", "mail.eml", "--nickname", "Carol", "-a", "dave.yaml")
+    # This module's server runs no mail worker: `strongroom worker` on the same data folder delivers it.
+    mail = run_worker_until_mail(server.data_dir, "dave@example.test")
+    assert invitation["token"] in mail.read_text()
+    accepted = cli("connections", "accept", "--mail", str(mail), "--nickname", "Carol", "-a", "dave.yaml")
     assert accepted.code == 0, accepted.stderr
     assert spec(accepted.stdout, "Connection")["nickname"] == "Carol"
-    again = cli("connections", "accept", "--mail", "mail.eml", "-a", "dave.yaml")
+    again = cli("connections", "accept", "--mail", str(mail), "-a", "dave.yaml")
     assert again.code == 1
     assert "invitation" in one_error_line(again.stderr)
+
+
+def run_worker_until_mail(data_dir: Path, recipient: str, patience: float = 90.0) -> Path:
+    """Run ``strongroom worker --data-dir`` until a mail to ``recipient`` is in the maildir, then stop it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    env["STRONGROOM_MAIL_POLL_INTERVAL"] = "0.2"
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "strongroom"), "worker", "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            for path in sorted((data_dir / "mail" / "new").glob("*")):
+                if recipient in path.read_text(errors="replace"):
+                    return path
+            assert worker.poll() is None, worker.stderr.read() if worker.stderr else b""
+            time.sleep(0.2)
+        raise AssertionError(f"the worker delivered no mail to {recipient}")
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 def test_share_config_errors_are_clear(cli: Cli) -> None:

@@ -28,10 +28,16 @@ def register(app: typer.Typer) -> None:
         from strongroom.kit.settings import Settings
 
         try:
-            from strongroom.vault.mail.worker import run_worker  # type: ignore[import-not-found,unused-ignore]
+            from strongroom.vault.mail.worker import run_worker
         except ImportError as exc:
             raise CliError(f"this installation has no mail worker ({exc.name})") from None
 
         settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
-        typer.echo(f"Mail worker: delivering from {settings.vault_database_url.split('?')[0]}", err=True)
+        # Say where mail goes, never the database URL (it may carry a password).
+        target = (
+            f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+            if settings.smtp_host
+            else f"the maildir {settings.resolved_mail_dir.resolve()}"
+        )
+        typer.echo(f"Mail worker: delivering to {target} (Ctrl-C stops it)", err=True)
         run_worker(settings)
