@@ -19,7 +19,13 @@ from tests.keystore.helpers import Account, claim_signature, rsa_keypair, sign_u
 
 
 async def test_share_exchange_over_http(keystore_url: str) -> None:
-    async with httpx.AsyncClient(base_url=keystore_url, timeout=30) as client:
+    # Headers Meeco's CLI adds to every request (underscores in names) and its subscription key: tolerated.
+    meeco_headers = {
+        "X_MEECO_API_VERSION": "2.0.0",
+        "X_MEECO_API_COMPONENT": "keystore",
+        "Meeco-Subscription-Key": "k",
+    }
+    async with httpx.AsyncClient(base_url=keystore_url, timeout=30, headers=meeco_headers) as client:
         alice, bob = await sign_up(client), await sign_up(client)
         kek = {}
         for who in (alice, bob):
