@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strongroom.kit.clock import Clock, SystemClock
-from strongroom.kit.db import create_engine, session_factory
+from strongroom.kit.db import create_engine, ensure_sqlite_dir, session_factory
 from strongroom.kit.migrate import upgrade
 from strongroom.kit.settings import Settings
 from strongroom.vault.mail import outbox
@@ -126,12 +126,7 @@ async def serve_worker(
     settings: Settings, *, stop_event: asyncio.Event | None = None, clock: Clock | None = None
 ) -> None:
     """Run one worker on ``settings.vault_database_url`` until ``stop_event`` is set (or SIGINT/SIGTERM)."""
-    if settings.vault_database_url.startswith("sqlite"):
-        from pathlib import Path
-
-        path = settings.vault_database_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_dir(settings.vault_database_url)
     engine = create_engine(settings.vault_database_url, pool_size=2)
     stop = stop_event or asyncio.Event()
     loop = asyncio.get_running_loop()
