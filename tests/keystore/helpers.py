@@ -38,7 +38,8 @@ def rsa_keypair(index: int, bits: int = 2048) -> KeyPair:
 class FakeVault:
     """A stand-in for the Vault's admission-token endpoints, used only in tests.
 
-    ``mode``: "ok", "error" (answers 500), "garbage" (200 with a body of the wrong shape), "refuse" (403).
+    ``mode``: "ok", "error" (answers 500), "crash" (raises), "garbage" (200 with a body of the wrong shape),
+    "refuse" (403).
     """
 
     mode: str = "ok"
@@ -56,6 +57,8 @@ class FakeVault:
         def answer(status: int, value: str) -> Any:
             if vault.mode == "error":
                 return Response(status_code=500)
+            if vault.mode == "crash":
+                raise RuntimeError("the Vault fell over")
             if vault.mode == "refuse":
                 return Response(status_code=403)
             if vault.mode == "garbage":

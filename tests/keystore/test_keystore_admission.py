@@ -67,7 +67,12 @@ async def test_racing_first_calls_store_one_token(
 
 @pytest.mark.parametrize(
     ("mode", "status", "code"),
-    [("error", 503, "vault_unavailable"), ("garbage", 502, "vault_error"), ("refuse", 502, "vault_error")],
+    [
+        ("error", 503, "vault_unavailable"),
+        ("crash", 503, "vault_unavailable"),
+        ("garbage", 502, "vault_error"),
+        ("refuse", 502, "vault_error"),
+    ],
 )
 async def test_a_failing_vault_answers_a_stable_error(
     client: httpx.AsyncClient, app: FastAPI, fake_vault: FakeVault, mode: str, status: int, code: str

@@ -50,9 +50,9 @@ class VaultAdmissions:
         timeout = httpx.Timeout(settings.vault_timeout)
         client: httpx.AsyncClient | None
         if vault_app is not None:
-            client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=vault_app), base_url="http://vault", timeout=timeout
-            )
+            # An exception inside the Vault app becomes its 500 answer here, not an exception of ours.
+            transport = httpx.ASGITransport(app=vault_app, raise_app_exceptions=False)
+            client = httpx.AsyncClient(transport=transport, base_url="http://vault", timeout=timeout)
         elif settings.vault_url:
             client = httpx.AsyncClient(base_url=settings.vault_url.rstrip("/"), timeout=timeout)
         else:
@@ -78,9 +78,6 @@ class VaultAdmissions:
         try:
             response = await self._client.request(method, path, headers=self._headers)
         except httpx.HTTPError as exc:
-            log.warning("Vault unreachable", extra={"exc_type": type(exc).__name__})
-            raise vault_unavailable() from None
-        except OSError as exc:  # e.g. the in-process app's own failures surfacing through the transport
             log.warning("Vault unreachable", extra={"exc_type": type(exc).__name__})
             raise vault_unavailable() from None
         if response.status_code >= 500:
