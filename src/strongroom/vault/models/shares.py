@@ -27,10 +27,12 @@ class AcceptanceRequired(enum.StrEnum):
 
 
 class Share(Base):
-    """A live share. ``encrypted_values``: slot id (str) → ``Aes256Gcm`` cryppo string under the share DEK.
+    """A live (or expired, not yet swept) share. ``encrypted_values``: slot id (str) → ``Aes256Gcm`` cryppo
+    string under the share DEK.
 
     ``owner_id`` owns the item; ``sender_id`` is the owner, or for an on-share the recipient of
-    ``parent_share_id``. ``version`` increases on every values update (optimistic concurrency).
+    ``parent_share_id``. ``version`` increases with every change the sender makes (values, expiry,
+    distributable), and ``updated_at`` strictly increases with it (optimistic concurrency).
     """
 
     __tablename__ = "shares"
