@@ -12,10 +12,10 @@ from strongroom.kit.settings import Settings
 from tests.client.live import live_server
 
 
-async def wait_for_mail(folder: Path, timeout: float = 30.0) -> str:
+async def wait_for_mail(folder: Path, patience: float = 30.0) -> str:
     """The text of the first mail delivered into the maildir ``folder`` (its ``new`` subfolder)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + patience
     while loop.time() < deadline:
         delivered = sorted((folder / "new").glob("*")) if (folder / "new").exists() else []
         if delivered:
