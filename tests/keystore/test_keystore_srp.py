@@ -341,3 +341,62 @@ async def test_tokens_are_stored_only_as_hashes(client: httpx.AsyncClient, app: 
         stored = (await session.execute(select(Session.token_hash))).scalars().all()
     assert account.token not in stored
     assert len(account.token) >= 40  # "ks_" + 43 url-safe characters = 256 random bits
+
+
+async def proof_for(client: httpx.AsyncClient, username: str, password: bytes) -> dict[str, str]:
+    srp = SrpClient(username, password)
+    challenge = (
+        await client.post("/srp/challenges", json={"username": username, "srp_a": srp.public_a_hex()})
+    ).json()["challenge"]
+    return {
+        "srp_a": srp.public_a_hex(),
+        "srp_m": srp.process_challenge(challenge["challenge_salt"], challenge["challenge_b"]),
+    }
+
+
+async def test_account_deletion_needs_a_fresh_proof_and_removes_everything(
+    client: httpx.AsyncClient, app: FastAPI, clock: FrozenClock
+) -> None:
+    from strongroom.keystore.models import EncryptionSpaceKey, Keypair, KeypairExternalId, User
+    from tests.keystore.helpers import (
+        claim_signature,
+        rsa_keypair,
+        share_space,
+        wrapped_key,
+        wrapped_private_key,
+    )
+
+    doomed, other = await sign_up(client), await sign_up(client)
+    h = doomed.headers
+    await client.post("/key_encryption_key", json={"serialized_key_encryption_key": wrapped_key()}, headers=h)
+    pair = rsa_keypair(1)
+    keypair = {"public_key": pair.public_pem, "encrypted_serialized_key": wrapped_private_key(pair)}
+    await client.post("/keypairs", json={**keypair, "external_identifiers": ["auth"]}, headers=h)
+    space_id = await share_space(client, doomed, pair)
+    claim = {"public_key": pair.public_pem, "request_signature": claim_signature(pair, space_id, clock.now())}
+    assert (
+        await client.post(f"/shared_keys/{space_id}/claim_key", json=claim, headers=other.headers)
+    ).status_code == 200
+    join = {"encrypted_serialized_key": wrapped_key(), "encryption_space_id": space_id}
+    assert (await client.post("/encryption_spaces", json=join, headers=other.headers)).status_code == 201
+
+    wrong = await proof_for(client, doomed.username, b"not the password")
+    r = await client.request("DELETE", "/users/me", json=wrong, headers=h)
+    assert r.status_code == 401
+    assert r.json()["errors"][0]["error"] == "login_failed"
+    assert (await client.get("/keypairs/external_id/auth", headers=h)).status_code == 200
+    # Another user's proof does not delete this account either.
+    theirs = await proof_for(client, other.username, other.password)
+    assert (await client.request("DELETE", "/users/me", json=theirs, headers=h)).status_code == 401
+
+    right = await proof_for(client, doomed.username, doomed.password)
+    assert (await client.request("DELETE", "/users/me", json=right, headers=h)).status_code == 204
+    assert (await client.get("/keypairs", headers=h)).status_code == 401
+    assert (await login(client, doomed.username, doomed.password)).status_code == 401
+    assert (await client.get(f"/encryption_spaces/{space_id}", headers=other.headers)).status_code == 404
+    assert (await client.get("/keypairs", headers=other.headers)).status_code == 200
+    assert await count(app, User, User.username == doomed.username) == 0
+    for model in (Keypair, KeypairExternalId, EncryptionSpaceKey):
+        assert await count(app, model) == 0, model
+    # The username can be registered again.
+    await register(client, doomed.username)

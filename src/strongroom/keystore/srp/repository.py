@@ -28,6 +28,11 @@ async def add_user(session: AsyncSession, user: User) -> None:
     await session.flush()
 
 
+async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Delete the account; every row of the user goes with it (foreign keys cascade)."""
+    await session.execute(delete(User).where(User.id == user_id))
+
+
 async def live_reservation(session: AsyncSession, username: str, now: datetime) -> UsernameReservation | None:
     result = await session.execute(
         select(UsernameReservation).where(

@@ -10,6 +10,7 @@ from strongroom.keystore.deps import ClockDep, LimiterDep, SettingsDep
 from strongroom.keystore.principal import CurrentUser
 from strongroom.keystore.srp import service
 from strongroom.keystore.srp.schemas import (
+    AccountDelete,
     ChallengeCreate,
     ChallengeResponse,
     SessionCreate,
@@ -108,4 +109,26 @@ async def delete_all_sessions(
 ) -> Response:
     """End every session of the user (all but the current one with ``delete_all_sessions_params``)."""
     await service.logout_everywhere(session, principal, keep_current=delete_all_sessions_params is not None)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/users/me", status_code=204, response_class=Response, responses=error_responses(401, 422, 429)
+)
+async def delete_account(
+    body: AccountDelete,
+    principal: CurrentUser,
+    session: DbSession,
+    request: Request,
+    settings: SettingsDep,
+    clock: ClockDep,
+    limiter: LimiterDep,
+) -> Response:
+    """Delete the caller's account and all its records, after SRP re-authentication (extension)."""
+    ctx = _context(request, settings, clock, limiter)
+    try:
+        await service.delete_account(session, principal, body, ctx=ctx)
+    except service.LoginFailed as failure:
+        # As for logins: answered, not raised, so that the consumed challenge stays consumed.
+        return error_response(failure.status, failure.code, failure.message)
     return Response(status_code=204)

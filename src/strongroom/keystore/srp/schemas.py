@@ -78,3 +78,10 @@ class SessionRead(BaseModel):
 
 class SessionResponse(BaseModel):
     session: SessionRead
+
+
+class AccountDelete(BaseModel):
+    """A fresh SRP proof for the caller's own username (``POST /srp/challenges`` first)."""
+
+    srp_a: BigHex
+    srp_m: ProofHex

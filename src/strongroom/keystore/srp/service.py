@@ -34,6 +34,7 @@ from strongroom.keystore.models import Session, SrpChallenge, User
 from strongroom.keystore.principal import Principal
 from strongroom.keystore.srp import repository
 from strongroom.keystore.srp.schemas import (
+    AccountDelete,
     ChallengeCreate,
     ChallengeRead,
     SessionCreate,
@@ -193,6 +194,49 @@ def _verify_arithmetic(
         return None
 
 
+async def _check_proof(
+    session: AsyncSession, *, username: str, srp_a: str, srp_m: str, ctx: SrpContext
+) -> tuple[User, str]:
+    """Consume the challenge of ``(username, A)`` and check the proof ``M1``; returns the user and ``M2``.
+
+    Raises :class:`LoginFailed` (the challenge stays consumed: see :func:`finish_login`) and 429 while
+    the username or the address is blocked by failed proofs.
+    """
+    settings = ctx.settings
+    user_key, address_key = _failure_keys(username, ctx.address)
+    for key, limit in (
+        (user_key, settings.srp_failures_per_username),
+        (address_key, settings.srp_failures_per_address),
+    ):
+        retry = await ctx.limiter.blocked(key, limit, settings.srp_failures_window)
+        if retry is not None:
+            raise rate_limited(retry)
+    challenge = await repository.take_challenge(session, username, _a_hash(srp_a), ctx.now)
+    user = (
+        await repository.user_by_id(session, challenge.user_id) if challenge and challenge.user_id else None
+    )
+    if user is not None and user.username != username:
+        user = None
+    m2 = await anyio.to_thread.run_sync(
+        functools.partial(
+            _verify_arithmetic,
+            username=username,
+            secret=ctx.server_secret,
+            user=(user.srp_salt, user.srp_verifier) if user else None,
+            b_secret=challenge.b_secret if challenge else None,
+            a=srp_a,
+            m1=srp_m,
+        )
+    )
+    if m2 is None or user is None:
+        await ctx.limiter.hit(user_key, settings.srp_failures_per_username, settings.srp_failures_window)
+        await ctx.limiter.hit(address_key, settings.srp_failures_per_address, settings.srp_failures_window)
+        log.info("login failed", extra={"challenge_found": challenge is not None})
+        raise LoginFailed()
+    await ctx.limiter.reset(user_key)
+    return user, m2
+
+
 async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpContext) -> SessionRead:
     """Check the client's proof against the stored challenge (consumed whatever the outcome) and open a
     session with a fresh token.
@@ -203,37 +247,9 @@ async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpCo
     429 while the username or the address has had ``srp_failures_per_*`` failures in the window.
     """
     settings = ctx.settings
-    user_key, address_key = _failure_keys(data.username, ctx.address)
-    for key, limit in (
-        (user_key, settings.srp_failures_per_username),
-        (address_key, settings.srp_failures_per_address),
-    ):
-        retry = await ctx.limiter.blocked(key, limit, settings.srp_failures_window)
-        if retry is not None:
-            raise rate_limited(retry)
-    challenge = await repository.take_challenge(session, data.username, _a_hash(data.srp_a), ctx.now)
-    user = (
-        await repository.user_by_id(session, challenge.user_id) if challenge and challenge.user_id else None
+    user, m2 = await _check_proof(
+        session, username=data.username, srp_a=data.srp_a, srp_m=data.srp_m, ctx=ctx
     )
-    if user is not None and user.username != data.username:
-        user = None
-    m2 = await anyio.to_thread.run_sync(
-        functools.partial(
-            _verify_arithmetic,
-            username=data.username,
-            secret=ctx.server_secret,
-            user=(user.srp_salt, user.srp_verifier) if user else None,
-            b_secret=challenge.b_secret if challenge else None,
-            a=data.srp_a,
-            m1=data.srp_m,
-        )
-    )
-    if m2 is None or user is None:
-        await ctx.limiter.hit(user_key, settings.srp_failures_per_username, settings.srp_failures_window)
-        await ctx.limiter.hit(address_key, settings.srp_failures_per_address, settings.srp_failures_window)
-        log.info("login failed", extra={"challenge_found": challenge is not None})
-        raise LoginFailed()
-    await ctx.limiter.reset(user_key)
     token = new_token(SESSION_TOKEN_PREFIX)
     row = Session(
         user_id=user.id,
@@ -269,3 +285,20 @@ async def logout_everywhere(session: AsyncSession, principal: Principal, *, keep
 async def load_server_secret(session: AsyncSession) -> bytes:
     """The key of the decoy salts and verifiers: made once per database, shared by every process."""
     return await repository.server_secret(session, SERVER_SECRET_NAME, secrets.token_bytes(32))
+
+
+async def delete_account(
+    session: AsyncSession, principal: Principal, data: AccountDelete, *, ctx: SrpContext
+) -> None:
+    """Delete the caller's account and every record of it, after a fresh SRP proof of the password.
+
+    The caller first asks ``POST /srp/challenges`` for their own username, then sends ``srp_a`` and
+    ``srp_m`` here. Removes the user's sessions, keys, keypairs, admission token, claims, copies in other
+    users' spaces, and the spaces the user created (with every member's copy, like the creator's delete).
+    Raises :class:`LoginFailed` as :func:`finish_login` does (the challenge stays consumed).
+    """
+    user, _ = await _check_proof(
+        session, username=principal.username, srp_a=data.srp_a, srp_m=data.srp_m, ctx=ctx
+    )
+    await repository.delete_user(session, user.id)
+    log.info("account deleted", extra={"user_id": str(user.id)})
