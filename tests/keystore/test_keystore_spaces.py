@@ -19,7 +19,7 @@ from strongroom.crypto import (
     unwrap_key,
     wrap_key,
 )
-from strongroom.keystore.models import Base, EncryptionSpaceKey, SharedKey, SharedKeyClaim
+from strongroom.keystore.models import Base, EncryptionSpaceKey, SharedKey, SharedKeyClaim, UsedClaimSignature
 from strongroom.kit.clock import FrozenClock, isoformat
 from strongroom.kit.settings import Settings
 from tests.keystore.helpers import (
@@ -484,3 +484,28 @@ async def test_list_own_memberships(
         "encryption_space_data_encryption_keys"
     ]
     assert [c["encryption_space_id"] for c in bobs] == [shared]
+
+
+async def test_a_signature_stays_refused_until_it_is_stale(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    alice: Account,
+    bob: Account,
+    clock: FrozenClock,
+    settings: Settings,
+) -> None:
+    pair = rsa_keypair(BOB_KEY)
+    space_id = await share_space(client, alice, pair)
+    signature = claim_signature(pair, space_id, clock.now())
+    assert (
+        await claim(client, bob, space_id, BOB_KEY, clock, request_signature=signature)
+    ).status_code == 200
+    clock.advance(settings.claim_signature_max_skew)  # the last instant it would still be fresh
+    r = await claim(client, bob, space_id, BOB_KEY, clock, request_signature=signature)
+    assert r.json()["errors"][0]["error"] == "signature_replayed"
+    clock.advance(1)
+    r = await claim(client, bob, space_id, BOB_KEY, clock, request_signature=signature)
+    assert r.json()["errors"][0]["error"] == "stale_signature"
+    # The next accepted claim purges what went stale: only its own signature is kept.
+    assert (await claim(client, bob, space_id, BOB_KEY, clock)).status_code == 200
+    assert await rows(app, UsedClaimSignature) == 1

@@ -157,7 +157,8 @@ async def record_claim(
 
 
 async def purge_used_signatures(session: AsyncSession, now: datetime) -> None:
-    await session.execute(delete(UsedClaimSignature).where(UsedClaimSignature.expires_at <= now))
+    """Forget signatures that can no longer pass the freshness check (kept while ``now <= expires_at``)."""
+    await session.execute(delete(UsedClaimSignature).where(UsedClaimSignature.expires_at < now))
 
 
 async def use_signature(session: AsyncSession, signature_sha256: str, expires_at: datetime) -> bool:
