@@ -177,3 +177,24 @@ async def build_world(vault: httpx.AsyncClient, keys: KeyPool) -> World:
     share = await share_card(vault, alice, conns["ab"]["id"], item["id"], slots, distributable=True)
     on_share = await share_card(vault, bob, conns["bc"]["id"], item["id"], slots)
     return World(alice, bob, carol, dave, eve, item, slots, share, on_share, conns)
+
+
+@dataclass
+class Pair:
+    alice: VaultUser
+    bob: VaultUser
+    ab: dict[str, Any]
+    ba: dict[str, Any]
+    item: dict[str, Any]
+    slots: dict[str, dict[str, Any]]
+    keys: KeyPool
+
+
+async def pair(vault: httpx.AsyncClient) -> Pair:
+    """Alice and Bob, connected; Alice has a card. ``keys`` hands out further key pairs."""
+    keys = big_key_pool()
+    alice = await sign_up(vault, keys, full_name="Alice")
+    bob = await sign_up(vault, keys, full_name="Bob")
+    ab, ba = await connect(vault, keys, alice, bob)
+    item, slots = await make_card(vault, alice)
+    return Pair(alice, bob, ab, ba, item, slots, keys)
