@@ -72,3 +72,91 @@ def test_serve_process_prints_urls_and_answers(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    return subprocess.run(
+        [*strongroom_command(), *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_serving_one_service_alone_needs_a_shared_credential(tmp_path: Path) -> None:
+    result = run_cli("serve", "--only", "vault", "--port", "0", "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: serving one service alone needs STRONGROOM_SERVICE_CREDENTIAL, the same on both"
+    )
+    assert "Traceback" not in result.stderr
+    result = run_cli(
+        "serve", "--only", "keystore", "--port", "0", env={"STRONGROOM_SERVICE_CREDENTIAL": "x" * 32}
+    )
+    assert result.returncode == 2
+    assert "STRONGROOM_VAULT_URL" in result.stderr
+
+
+def test_services_apart_admit_over_http(tmp_path: Path) -> None:
+    """The Keystore alone asks the Vault alone for an admission token over HTTP."""
+    shared = {"STRONGROOM_SERVICE_CREDENTIAL": "apart-credential-" + "y" * 20}
+    vault = start(["--only", "vault", "--data-dir", str(tmp_path / "v")], shared)
+    try:
+        vault_url = vault.urls["Vault"]
+        keystore = start(
+            ["--only", "keystore", "--data-dir", str(tmp_path / "k")],
+            {**shared, "STRONGROOM_VAULT_URL": vault_url},
+        )
+        try:
+            ks = keystore.urls["Keystore"]
+            assert httpx.get(f"{ks}/version", timeout=10).json()["component"]["name"] == "keystore"
+            assert httpx.get(f"{vault_url}/version", timeout=10).json()["component"]["name"] == "vault"
+            r = httpx.post(
+                f"{vault_url}/admission_tokens", headers={"Authorization": "Service wrong"}, timeout=10
+            )
+            assert r.status_code == 401
+            r = httpx.post(
+                f"{vault_url}/admission_tokens",
+                headers={"Authorization": f"Service {shared['STRONGROOM_SERVICE_CREDENTIAL']}"},
+                timeout=10,
+            )
+            assert r.status_code == 201
+            assert r.json()["admission_token"]["used"] is False
+        finally:
+            keystore.stop()
+    finally:
+        vault.stop()
+
+
+class Running:
+    def __init__(self, proc: subprocess.Popen[str], urls: dict[str, str]) -> None:
+        self.proc = proc
+        self.urls = urls
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start(args: list[str], env: dict[str, str]) -> Running:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    proc = subprocess.Popen(
+        [*strongroom_command(), "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**base, **env},
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.match(r"^(Keystore|Vault):\s+(\S+)$", line.strip())
+    if match is None:
+        proc.kill()
+        raise AssertionError(f"unexpected first line: {line!r}")
+    return Running(proc, {match.group(1): match.group(2)})

@@ -23,6 +23,20 @@ from strongroom.kit.settings import Services, Settings
 from strongroom.vault.app import create_app as create_vault
 
 
+def check_deployment(settings: Settings) -> None:
+    """Refuse settings under which the selected services could not work together (ValueError says why).
+
+    Apart, the services must share a configured credential (the default is random per process), and the
+    Keystore must know where the Vault is.
+    """
+    if settings.services is Services.BOTH:
+        return
+    if "service_credential" not in settings.model_fields_set:
+        raise ValueError("serving one service alone needs STRONGROOM_SERVICE_CREDENTIAL, the same on both")
+    if settings.services is Services.KEYSTORE and not settings.vault_url:
+        raise ValueError("the Keystore alone needs STRONGROOM_VAULT_URL (the Vault's base URL)")
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
     """The ASGI app for ``settings.services``.
 
@@ -98,6 +112,7 @@ def serve(
     once here, then uvicorn starts that many processes (each from :func:`app_from_environment`) on a fixed
     port.
     """
+    check_deployment(settings)
     configure_logging(settings.log_level, json_lines=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"

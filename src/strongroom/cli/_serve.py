@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
         from pydantic import ValidationError
 
         from strongroom.kit.settings import Settings
+        from strongroom.server import check_deployment
         from strongroom.server import serve as run
 
         overrides: dict[str, object] = {}
@@ -54,6 +55,11 @@ def register(app: typer.Typer) -> None:
         if workers > 1 and settings.port == 0:
             typer.echo("error: --workers needs a fixed --port", err=True)
             raise typer.Exit(2)
+        try:
+            check_deployment(settings)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
 
         def ready(urls: list[tuple[str, str]]) -> None:
             for name, url in urls:
