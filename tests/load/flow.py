@@ -6,7 +6,7 @@ One iteration of user *i* (the owner) with a partner *j* (another simulated user
     share the card → j reads it (claiming the share key) → owner edits the card and runs the client
     task that re-encrypts it for the share → j reads the new values (own copy of the key) → both list
     their shares → owner revokes the share → owner disconnects (so the pair can connect again later)
-    → every fifth iteration the owner also logs in afresh (SRP, key derivation).
+    → in the second iteration and every fifth after it, the owner also logs in afresh (SRP, keys).
 
 Partners rotate over ``1 .. (n-1)//2`` places ahead, so an unordered pair of users is only ever handled by
 one owner, never by two at once. Every value read is checked against what was written; a mismatch is a
@@ -105,7 +105,7 @@ class Population:
             await owner.client.revoke_share(share.id)
         async with self.op("disconnect"):
             await owner.client.delete_connection(connection.id)
-        if number % LOG_IN_EVERY == LOG_IN_EVERY - 1:
+        if number % LOG_IN_EVERY == 1:
             async with self.op("log in"), owner.connect() as fresh:
                 await fresh.log_in(owner.secret_key, owner.passphrase)
                 await fresh.log_out()

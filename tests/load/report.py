@@ -26,6 +26,8 @@ class Outcome:
     memory_kib: list[int | None] = field(default_factory=list)
     cpu_seconds: list[float | None] = field(default_factory=list)
     mails: dict[str, int] = field(default_factory=dict)  # outbox rows by state at the end
+    driver_cpu_seconds: float = 0.0
+    load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and at the end
     skipped: str | None = None
 
     @property
@@ -47,6 +49,8 @@ def _section(outcome: Outcome) -> list[str]:
     measured = outcome.signup_seconds + outcome.flow_seconds
     total = r.total_requests
     memory = ", ".join(f"{k / 1024:.0f} MiB" if k else "?" for k in outcome.memory_kib)
+    spent = [c for c in outcome.cpu_seconds if c is not None]
+    per_request = f"{1000 * sum(spent) / total:.0f} ms of server CPU per request" if spent and total else "?"
     mails = ", ".join(f"{state} {n}" for state, n in sorted(outcome.mails.items()))
     cpu = ", ".join(f"{c:.0f} s" if c is not None else "?" for c in outcome.cpu_seconds)
     lines += [
@@ -58,7 +62,10 @@ def _section(outcome: Outcome) -> list[str]:
         f"no answer {sum(r.transport_errors.values())}); 4xx answers {r.count('4xx')} (see the status "
         "column: the SDK's read flow looks for its own copy of a share key first, and a 404 sends it to "
         "claim the shared one)",
-        f"- server peak memory (VmHWM) per process: {memory}; server CPU time per process: {cpu}",
+        f"- server peak memory (VmHWM) per process: {memory}; server CPU time per process: {cpu} "
+        f"({per_request}); "
+        f"load driver CPU time: {outcome.driver_cpu_seconds:.0f} s; machine load average (1 min) "
+        f"{outcome.load_average[0]:.1f} at the start, {outcome.load_average[1]:.1f} at the end",
         f"- invitation mails in the outbox at the end, by state: {mails or 'none'} "
         "(a mail whose invitation was accepted before the worker reached it is cancelled, not sent)",
         "",

@@ -152,7 +152,11 @@ async def _mail_states(vault_url: str) -> dict[str, int]:
 def _run(
     config: Config, keys: list[crypto.KeyPair], servers: list[ServiceProcess], title: str, vault_url: str
 ) -> Outcome:
+    load_before = os.getloadavg()[0]
+    cpu_before = time.process_time()
     outcome = asyncio.run(_drive([s.url for s in servers], config, keys))
+    outcome.driver_cpu_seconds = time.process_time() - cpu_before
+    outcome.load_average = (load_before, os.getloadavg()[0])
     outcome.title = title
     # The outbox is delivered asynchronously: give the workers a moment to catch up before counting.
     time.sleep(3)
