@@ -74,8 +74,10 @@ class SrpContext:
 
 
 def _a_hash(srp_a: str) -> str:
-    # Hash of the bytes, so that the hex case the client used does not matter.
-    return hashlib.sha256(bytes.fromhex(srp_a)).hexdigest()
+    # Hash of the bytes, so that the hex case the client used does not matter. An odd number of digits
+    # (the schema's pattern admits it) is the same number with a leading zero; bytes.fromhex refuses it.
+    digits = srp_a if len(srp_a) % 2 == 0 else "0" + srp_a
+    return hashlib.sha256(bytes.fromhex(digits)).hexdigest()
 
 
 def _challenge_key(username: str) -> str:
