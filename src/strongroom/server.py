@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp
 from strongroom.keystore.app import create_app as create_keystore
 from strongroom.kit.clock import Clock
 from strongroom.kit.db import create_engine, ensure_sqlite_dir
+from strongroom.kit.errors import error_response
 from strongroom.kit.logging import configure_logging
 from strongroom.kit.migrate import upgrade
 from strongroom.kit.settings import Services, Settings
@@ -62,9 +64,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        # A path neither service takes (e.g. one with an encoded newline, which a Mount's pattern does not
+        # cross) answers in the one error shape too, not Starlette's plain text.
+        assert isinstance(exc, HTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+
     app = Starlette(
         routes=[Route("/health", health), Mount("/keystore", keystore), Mount("/vault", vault)],
         lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
     )
     app.state.keystore = keystore
     app.state.vault = vault
