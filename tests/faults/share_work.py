@@ -28,7 +28,7 @@ __all__ = ["CardState", "Person", "ShareState", "ShareWork"]
 
 # Keys one new contact costs: their login key, Alice's invitation key, their connection key.
 KEYS_PER_CONTACT = 3
-MAX_CONTACTS = 3
+MAX_CONTACTS = 2
 
 
 @dataclass

@@ -30,7 +30,7 @@ from tests.faults.share_work import ShareWork
 
 pytestmark = pytest.mark.e2e
 
-KILLS = 4
+KILLS = 3
 # Seconds of client work before each kill, drawn uniformly.
 WORK_BEFORE_KILL = (0.3, 2.5)
 

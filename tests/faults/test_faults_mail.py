@@ -91,8 +91,10 @@ async def test_invitation_mail_survives_an_smtp_outage_and_worker_kills_exactly_
         }
     )
     server = ServiceProcess.serve(free_port(), data, env, tmp_path / "serve.log")
+    # The server runs the migrations; the worker starts beside it and waits for the tables.
+    worker_env = {**env, "STRONGROOM_MIGRATE_ON_START": "false"}
     worker = ServiceProcess(
-        ["worker", "--data-dir", str(data)], env, tmp_path / "worker.log", ready_line="Mail worker:"
+        ["worker", "--data-dir", str(data)], worker_env, tmp_path / "worker.log", ready_line="Mail worker:"
     )
     receiver = Receiver(smtp_port)
     vault_url = database_urls["vault"]
@@ -110,9 +112,8 @@ async def test_invitation_mail_survives_an_smtp_outage_and_worker_kills_exactly_
         box = await outbox()
         return all(box[_key(i.id)]["state"] == "sent" for i in made)
 
-    await asyncio.to_thread(server.start)
     try:
-        await asyncio.to_thread(worker.start)
+        await asyncio.gather(asyncio.to_thread(server.start), asyncio.to_thread(worker.start))
         async with Strongroom(server.url, timeout=30) as alice:
             await alice.sign_up("mail test passphrase", full_name="Alice")
 

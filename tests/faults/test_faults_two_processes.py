@@ -90,8 +90,8 @@ def pair(
         with patched_keygen(KeySupply(pool_keys)) as supply:
             yield Pair((servers[0], servers[1]), urls["keystore"], urls["vault"], redis is not None, supply)
     finally:
-        for server in servers:
-            server.stop()
+        with ThreadPoolExecutor(2) as stopper:
+            list(stopper.map(lambda server: server.stop(), servers))
         for name in names.values():
             drop_database(admin, name)
 
