@@ -35,14 +35,17 @@ async def _challenge(w: World, caller: str) -> Call:
 
 async def _srp_session(w: World, caller: str) -> Call:
     alice = w.members["alice"]
-    username = alice.credentials.username
-    client = crypto.SrpClient(username, alice.srp_password)
-    srp_a = client.public_a_hex()
-    challenge = await w.ok(KS, "POST", "/srp/challenges", "anonymous", {"username": username, "srp_a": srp_a})
-    proof = client.process_challenge(
-        challenge["challenge"]["challenge_salt"], challenge["challenge"]["challenge_b"]
-    )
-    return Call(json={"username": username, "srp_a": srp_a, "srp_m": proof})
+    proof = await w.srp_proof(alice.credentials.username, alice.srp_password)
+    return Call(json={"username": alice.credentials.username, **proof})
+
+
+async def _delete_account(w: World, caller: str) -> Call:
+    """Deleting one's account is tried on a throwaway account of the caller's own (same rights), with a
+    fresh SRP proof of its password; callers without a valid token send such a proof too."""
+    username, password = await w.keystore_account()
+    token = await w.srp_login(username, password)
+    proof = await w.srp_proof(username, password)
+    return Call(headers={"Authorization": token} if caller in IDENTITIES else None, json=proof)
 
 
 async def _renew_after_logout_everywhere(w: World, caller: str, response: httpx.Response) -> None:
@@ -151,6 +154,7 @@ KEYSTORE_CASES: list[Case] = [
         fresh_tokens_for(KS),
         after=_renew_after_logout_everywhere,
     ),
+    Case(KS, "DELETE", "/users/me", each_user(204), _delete_account),
     Case(
         KS,
         "POST",

@@ -20,19 +20,10 @@ from strongroom.kit.clock import FrozenClock
 from strongroom.kit.migrate import Service
 from strongroom.kit.settings import Settings
 from strongroom.server import create_app
+from tests.security.databases import SERVICES, fresh_databases
 from tests.security.dump import DatabaseReader
 from tests.security.keys import recording_keys
 from tests.security.world import BASE_URL, SERVICE_CREDENTIAL, World, build_world
-from tests.support import (
-    POSTGRES_ENV,
-    create_database,
-    drop_database,
-    in_ci,
-    postgres_admin_url,
-    sqlalchemy_url,
-)
-
-SERVICES: tuple[Service, ...] = ("keystore", "vault")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -42,21 +33,8 @@ def world_databases(
     postgres_templates: dict[Service, str] | None,
 ) -> Iterator[dict[Service, str]]:
     """Fresh migrated databases of both services for one module, on each backend."""
-    if request.param == "sqlite":
-        folder = tmp_path_factory.mktemp("world")
-        yield {s: f"sqlite+aiosqlite:///{folder / f'{s}.sqlite3'}" for s in SERVICES}
-        return
-    admin = postgres_admin_url()
-    if admin is None or postgres_templates is None:
-        if in_ci():
-            pytest.fail(f"CI=true but {POSTGRES_ENV} is not set: PostgreSQL tests cannot be skipped in CI")
-        pytest.skip(f"PostgreSQL not configured (set {POSTGRES_ENV})")
-    names = {s: create_database(admin, template=postgres_templates[s]) for s in SERVICES}
-    try:
-        yield {s: sqlalchemy_url(admin, name) for s, name in names.items()}
-    finally:
-        for name in names.values():
-            drop_database(admin, name)
+    with fresh_databases(request.param, tmp_path_factory.mktemp("world"), postgres_templates) as urls:
+        yield urls
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -169,10 +169,9 @@ class World:
 
     # Sessions ----------------------------------------------------------------------------------
 
-    async def keystore_session(self, member: Member) -> str:
-        """A new Keystore session token of ``member`` (a full SRP login)."""
-        username = member.credentials.username
-        client = crypto.SrpClient(username, member.srp_password)
+    async def srp_proof(self, username: str, srp_password: bytes) -> dict[str, str]:
+        """``{srp_a, srp_m}``: a proof of the password for a challenge the Keystore just issued."""
+        client = crypto.SrpClient(username, srp_password)
         srp_a = client.public_a_hex()
         challenge = await self.ok(
             "keystore", "POST", "/srp/challenges", "anonymous", {"username": username, "srp_a": srp_a}
@@ -180,15 +179,33 @@ class World:
         proof = client.process_challenge(
             challenge["challenge"]["challenge_salt"], challenge["challenge"]["challenge_b"]
         )
+        return {"srp_a": srp_a, "srp_m": proof}
+
+    async def srp_login(self, username: str, srp_password: bytes) -> str:
+        """A new Keystore session token (a full SRP login)."""
+        proof = await self.srp_proof(username, srp_password)
         session = await self.ok(
-            "keystore",
-            "POST",
-            "/srp/session",
-            "anonymous",
-            {"username": username, "srp_a": srp_a, "srp_m": proof},
+            "keystore", "POST", "/srp/session", "anonymous", {"username": username, **proof}
         )
         token: str = session["session"]["session_authentication_string"]
         return token
+
+    async def keystore_session(self, member: Member) -> str:
+        """A new Keystore session token of ``member``."""
+        return await self.srp_login(member.credentials.username, member.srp_password)
+
+    async def keystore_account(self) -> tuple[str, bytes]:
+        """A throwaway Keystore-only account (no keys, no Vault account): its username and SRP password."""
+        username, password = self.unique("throwaway"), secrets.token_bytes(16)
+        salt, verifier = crypto.create_verifier(username, password)
+        await self.ok(
+            "keystore",
+            "POST",
+            "/srp/users",
+            "anonymous",
+            {"username": username, "srp_salt": salt, "srp_verifier": verifier},
+        )
+        return username, password
 
     async def vault_session(self, private_pem: str, public_pem: str) -> str:
         """A new Vault session token for the account whose login key this is."""
