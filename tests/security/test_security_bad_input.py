@@ -67,7 +67,7 @@ async def test_every_body_endpoint_answers_malformed_json_with_400(
                     error = response.json().get("errors", [{}])[0] if response.status_code == 400 else {}
                     if response.status_code != 400 or error.get("error") != "malformed_json":
                         problems.append(
-                            f"{service} {method} {path} {body!r}: {response.status_code} {response.text[:120]}"
+                            f"{service} {method} {path} {body!r}: {response.status_code} {response.text[:99]}"
                         )
     assert checked > 40
     assert problems == []
