@@ -29,6 +29,7 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
+    act,
     logged_in,
     run,
 )
@@ -276,11 +277,7 @@ def delete(
 ) -> None:
     """Delete a connection (both sides) and revoke every share over it."""
 
-    async def go() -> None:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            await client.delete_connection(connection_id)
-
-    run(go())
+    act(auth_path, url, keystore_url, vault_url, lambda client: client.delete_connection(connection_id))
     note(f"Deleted connection {connection_id}.")
 
 

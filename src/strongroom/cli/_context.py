@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,3 +179,19 @@ async def logged_in(
     finally:
         progress.stop()
         await client.aclose()
+
+
+def act(
+    auth_path: Path,
+    url: str | None,
+    keystore_url: str | None,
+    vault_url: str | None,
+    action: Callable[[Strongroom], Awaitable[T]],
+) -> T:
+    """Run one SDK ``action`` as the user of ``auth_path`` (see :func:`logged_in`) and return its result."""
+
+    async def go() -> T:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await action(client)
+
+    return run(go())

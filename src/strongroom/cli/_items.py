@@ -32,6 +32,7 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
+    act,
     logged_in,
     run,
 )
@@ -301,11 +302,7 @@ def remove_slot(
 ) -> None:
     """Remove one slot from its card."""
 
-    async def go() -> None:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            await client.remove_slot(slot_id)
-
-    run(go())
+    act(auth_path, url, keystore_url, vault_url, lambda client: client.remove_slot(slot_id))
     note(f"Removed slot {slot_id}.")
 
 
@@ -320,9 +317,5 @@ def delete(
 ) -> None:
     """Delete a card (its shares are revoked)."""
 
-    async def go() -> None:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            await client.delete_card(item_id)
-
-    run(go())
+    act(auth_path, url, keystore_url, vault_url, lambda client: client.delete_card(item_id))
     note(f"Deleted item {item_id}.")

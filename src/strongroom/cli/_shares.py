@@ -31,6 +31,7 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
+    act,
     logged_in,
     run,
 )
@@ -332,11 +333,7 @@ def delete(
 ) -> None:
     """Revoke a share (as its sender or its recipient); the sender's key material goes too."""
 
-    async def go() -> None:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            await client.revoke_share(share_id)
-
-    run(go())
+    act(auth_path, url, keystore_url, vault_url, lambda client: client.revoke_share(share_id))
     note(f"Revoked share {share_id}.")
 
 
