@@ -11,7 +11,7 @@ import pytest
 from strongroom import crypto
 from tests.faults.keypool import KeySupply, load_keypairs, patched_keygen
 
-POOL_SIZE = 40
+POOL_SIZE = 24
 
 
 @pytest.fixture(scope="session")
