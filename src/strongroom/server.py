@@ -150,6 +150,7 @@ def serve(
             host=settings.host,
             port=settings.port,
             workers=workers,
+            timeout_keep_alive=75,
             log_config=None,
             access_log=False,
         )
@@ -162,6 +163,9 @@ def serve(
         log_config=None,
         access_log=False,
         lifespan="on",
+        # Longer than clients' keep-alive expiry (httpx: 5 s), so a client never sends on a connection the
+        # server is closing at that very moment.
+        timeout_keep_alive=75,
     )
     server = uvicorn.Server(config)
 
