@@ -68,7 +68,7 @@ async def test_every_authenticated_route_refuses_bad_tokens(
         for label, headers in bad_headers.items():
             if (method, template) in SERVICE_ONLY and label == "service credential":
                 continue
-            body = {} if method in ("POST", "PUT", "PATCH") else None
+            body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
             response = await vault.request(method, path, headers=headers, json=body)
             assert response.status_code == 401, (method, template, label, response.text)
             checked += 1
