@@ -400,3 +400,17 @@ async def test_account_deletion_needs_a_fresh_proof_and_removes_everything(
         assert await count(app, model) == 0, model
     # The username can be registered again.
     await register(client, doomed.username)
+
+
+def test_decoy_verifier_is_stable_and_verifier_shaped() -> None:
+    from strongroom.crypto import N, check_verifier
+    from strongroom.keystore.srp.decoy import decoy_salt, decoy_verifier
+
+    secret = b"s" * 32
+    first = decoy_verifier("ghost", secret)
+    assert first == decoy_verifier("ghost", secret)
+    assert first != decoy_verifier("ghost2", secret)
+    assert first != decoy_verifier("ghost", b"t" * 32)
+    assert re.fullmatch(r"[0-9a-f]{512}", first)
+    assert 0 < int(first, 16) < N
+    check_verifier(decoy_salt("ghost", secret), first)

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 
 from strongroom.keystore.admission.router import router as admission_router
 from strongroom.keystore.admission.vault_client import VaultAdmissions
+from strongroom.keystore.housekeeping import Housekeeping
 from strongroom.keystore.keys.router import router as keys_router
 from strongroom.keystore.spaces.router import router as spaces_router
 from strongroom.keystore.srp.router import router as srp_router
@@ -48,7 +49,7 @@ def create_app(
                 await vault.aclose()
                 await app.state.limiter.close()
 
-    return build_app(
+    app = build_app(
         service="keystore",
         title="Strongroom Keystore",
         description="Holds every user's keys, always wrapped by keys only the user can derive.",
@@ -58,3 +59,5 @@ def create_app(
         clock=clock,
         limiter=limiter,
     )
+    app.state.housekeeping = Housekeeping()
+    return app

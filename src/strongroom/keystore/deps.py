@@ -1,4 +1,8 @@
-"""Request-scoped access to what the app factory put on ``app.state`` (settings, clock, limiter)."""
+"""Request-scoped access to what the app factory put on ``app.state`` (settings, clock, limiter).
+
+Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in its thread pool,
+a thread hop per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ from strongroom.kit.ratelimit import RateLimiter
 from strongroom.kit.settings import Settings
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def _limiter(request: Request) -> RateLimiter:
+async def _limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.limiter
     return limiter
 

@@ -17,7 +17,7 @@ from strongroom.kit.errors import error_responses
 router = APIRouter(tags=["external_admission_tokens"])
 
 
-def _vault(request: Request) -> VaultAdmissions:
+async def _vault(request: Request) -> VaultAdmissions:
     vault: VaultAdmissions = request.app.state.vault_admissions
     return vault
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from strongroom.keystore.deps import ClockDep, LimiterDep, SettingsDep
 from strongroom.keystore.principal import CurrentUser
@@ -108,6 +108,7 @@ async def create_shared_key(
 async def claim_shared_key(
     external_id: SpaceId,
     body: SharedKeyClaimCreate,
+    request: Request,
     principal: CurrentUser,
     session: DbSession,
     settings: SettingsDep,
@@ -116,6 +117,8 @@ async def claim_shared_key(
 ) -> SharedKeyClaimedResponse:
     """Claim the shared key made for ``public_key``, proving possession of its private key by a fresh
     signature over ``<keystore URL>/shared_keys/<external_id>/claim_key--request-timestamp=<ISO time>``."""
-    ctx = service.ClaimContext(now=clock.now(), settings=settings, limiter=limiter)
+    ctx = service.ClaimContext(
+        now=clock.now(), settings=settings, limiter=limiter, housekeeping=request.app.state.housekeeping
+    )
     claimed = await service.claim(session, principal, external_id, body, ctx=ctx)
     return SharedKeyClaimedResponse(shared_key_claimed=claimed)

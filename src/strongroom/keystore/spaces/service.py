@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.keystore.housekeeping import Housekeeping
 from strongroom.keystore.models import EncryptionSpace, EncryptionSpaceKey, SharedKey
 from strongroom.keystore.principal import Principal
 from strongroom.keystore.spaces import repository
@@ -169,6 +170,7 @@ class ClaimContext:
     now: datetime
     settings: Settings
     limiter: RateLimiter
+    housekeeping: Housekeeping
 
 
 async def claim(
@@ -200,7 +202,8 @@ async def claim(
     checked = check_claim_signature(
         data.request_signature, public_key, space_id, now=ctx.now, max_skew=settings.claim_signature_max_skew
     )
-    await repository.purge_used_signatures(session, ctx.now)
+    if ctx.housekeeping.due("used_claim_signatures", ctx.now):
+        await repository.purge_used_signatures(session, ctx.now)
     if not await repository.use_signature(session, checked.digest, checked.fresh_until):
         raise AppError(
             403, "signature_replayed", "this request signature was used before; sign a new request"

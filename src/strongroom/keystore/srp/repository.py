@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +43,7 @@ async def live_reservation(session: AsyncSession, username: str, now: datetime) 
 
 
 async def username_in_use(session: AsyncSession, username: str) -> bool:
-    """True if ``username`` has an account or any reservation row (expired rows are purged first)."""
+    """True if ``username`` has an account or a reservation row (expired ones too, until purged)."""
     taken = await session.execute(select(User.id).where(User.username == username))
     if taken.first() is not None:
         return True
@@ -75,31 +75,32 @@ async def add_challenge(session: AsyncSession, challenge: SrpChallenge) -> None:
     await session.flush()
 
 
+@dataclass(frozen=True)
+class TakenChallenge:
+    user_id: uuid.UUID | None
+    b_secret: str
+
+
 async def take_challenge(
     session: AsyncSession, username: str, a_hash: str, now: datetime
-) -> SrpChallenge | None:
-    """Find the live challenge of ``(username, A)`` and delete it, atomically: of two racing callers only
-    the one whose DELETE removed the row gets it; the other gets None (single use).
+) -> TakenChallenge | None:
+    """Delete the live challenges of ``(username, A)`` and return the newest, in one statement: of two
+    racing callers only the one whose DELETE removed the row gets it; the other gets None (single use).
     """
     result = await session.execute(
-        select(SrpChallenge)
+        delete(SrpChallenge)
         .where(
             SrpChallenge.username == username,
             SrpChallenge.a_hash == a_hash,
             SrpChallenge.expires_at > now,
         )
-        .order_by(SrpChallenge.id.desc())
-        .limit(1)
+        .returning(SrpChallenge.id, SrpChallenge.user_id, SrpChallenge.b_secret)
+        .execution_options(synchronize_session=False)
     )
-    challenge = result.scalar_one_or_none()
-    if challenge is None:
+    rows = sorted(result.all(), key=lambda row: row[0])
+    if not rows:
         return None
-    deleted = cast(
-        CursorResult[Any], await session.execute(delete(SrpChallenge).where(SrpChallenge.id == challenge.id))
-    )
-    if deleted.rowcount != 1:
-        return None
-    return challenge
+    return TakenChallenge(user_id=rows[-1][1], b_secret=rows[-1][2])
 
 
 async def add_session(session: AsyncSession, row: Session) -> None:
@@ -107,8 +108,8 @@ async def add_session(session: AsyncSession, row: Session) -> None:
     await session.flush()
 
 
-async def purge_expired_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
-    await session.execute(delete(Session).where(Session.user_id == user_id, Session.expires_at <= now))
+async def purge_expired_sessions(session: AsyncSession, now: datetime) -> None:
+    await session.execute(delete(Session).where(Session.expires_at <= now))
 
 
 async def delete_session(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> None:

@@ -36,15 +36,22 @@ def _context(
         limiter=limiter,
         server_secret=request.app.state.srp_server_secret,
         address=client_address(request),
+        housekeeping=request.app.state.housekeeping,
     )
 
 
 @router.post("/srp/username", response_model=UsernameRead, responses=error_responses(422))
 async def reserve_username(
-    session: DbSession, settings: SettingsDep, clock: ClockDep, body: UsernameCreate | None = None
+    session: DbSession,
+    request: Request,
+    settings: SettingsDep,
+    clock: ClockDep,
+    body: UsernameCreate | None = None,
 ) -> UsernameRead:
     """A fresh random username, reserved for a short time (``captcha_token`` is accepted and ignored)."""
-    return await service.reserve_username(session, now=clock.now(), settings=settings)
+    return await service.reserve_username(
+        session, now=clock.now(), settings=settings, housekeeping=request.app.state.housekeeping
+    )
 
 
 @router.post("/srp/users", status_code=201, response_model=UserResponse, responses=error_responses(409, 422))

@@ -2,9 +2,9 @@
 
 The SRP arithmetic (a few 2048-bit modular exponentiations) runs in a worker thread so that a login never
 stalls the event loop for other requests. A username without an account gets a decoy challenge built from
-a salt and a verifier derived from the username under a server secret: stable across requests, shaped like
-the real thing, and computed with the same arithmetic as a real challenge, so that neither the answer nor its
-timing tells whether the account exists.
+a salt and a verifier derived from the username under a server secret (``decoy.py``): stable across
+requests, shaped like the real thing, and run through the same arithmetic as a real challenge, so that
+neither the answer nor its timing tells whether the account exists.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from strongroom.crypto import (
     SrpError,
     base58_encode,
     check_verifier,
-    fake_salt,
-    fake_verifier,
     server_challenge,
     server_verify,
 )
+from strongroom.keystore.housekeeping import Housekeeping
 from strongroom.keystore.models import Session, SrpChallenge, User
 from strongroom.keystore.principal import Principal
 from strongroom.keystore.srp import repository
+from strongroom.keystore.srp.decoy import decoy_salt, decoy_verifier
 from strongroom.keystore.srp.schemas import (
     AccountDelete,
     ChallengeCreate,
@@ -71,6 +71,7 @@ class SrpContext:
     limiter: RateLimiter
     server_secret: bytes
     address: str
+    housekeeping: Housekeeping
 
 
 def _a_hash(srp_a: str) -> str:
@@ -88,9 +89,12 @@ def _failure_keys(username: str, address: str) -> tuple[str, str]:
     return f"ks:srp:fail:user:{username}", f"ks:srp:fail:addr:{address}"
 
 
-async def reserve_username(session: AsyncSession, *, now: datetime, settings: Settings) -> UsernameRead:
+async def reserve_username(
+    session: AsyncSession, *, now: datetime, settings: Settings, housekeeping: Housekeeping
+) -> UsernameRead:
     """Hand out a fresh random username, reserved for ``username_reservation_lifetime`` seconds."""
-    await repository.purge_expired_reservations(session, now)
+    if housekeeping.due("username_reservations", now):
+        await repository.purge_expired_reservations(session, now)
     while True:
         username = base58_encode(secrets.token_bytes(_USERNAME_BYTES))
         if not await repository.username_in_use(session, username):
@@ -137,8 +141,8 @@ def _username_taken() -> AppError:
 
 
 def _challenge_arithmetic(username: str, verifier: str | None, secret: bytes) -> tuple[str, str]:
-    # The decoy verifier is computed for every username, so a real account costs the same time as none.
-    decoy = fake_verifier(username, secret)
+    # The decoy is derived for every username (a few HMACs), so both paths do the same work.
+    decoy = decoy_verifier(username, secret)
     return server_challenge(verifier or decoy)
 
 
@@ -158,13 +162,14 @@ async def start_login(session: AsyncSession, data: ChallengeCreate, *, ctx: SrpC
         settings.srp_challenges_window,
     )
     user = await repository.user_by_username(session, data.username)
-    salt = user.srp_salt if user else fake_salt(data.username, ctx.server_secret)
+    salt = user.srp_salt if user else decoy_salt(data.username, ctx.server_secret)
     b_secret, public_b = await anyio.to_thread.run_sync(
         functools.partial(
             _challenge_arithmetic, data.username, user.srp_verifier if user else None, ctx.server_secret
         )
     )
-    await repository.purge_expired_challenges(session, ctx.now)
+    if ctx.housekeeping.due("srp_challenges", ctx.now):
+        await repository.purge_expired_challenges(session, ctx.now)
     await repository.add_challenge(
         session,
         SrpChallenge(
@@ -182,8 +187,8 @@ def _verify_arithmetic(
     *, username: str, secret: bytes, user: tuple[str, str] | None, b_secret: str | None, a: str, m1: str
 ) -> str | None:
     """M2 if the proof is right, else None. Same work whatever is missing (account, challenge)."""
-    decoy = fake_verifier(username, secret)
-    salt, verifier = user if user else (fake_salt(username, secret), decoy)
+    decoy = decoy_salt(username, secret), decoy_verifier(username, secret)
+    salt, verifier = user if user else decoy
     try:
         return server_verify(
             salt_hex=salt,
@@ -259,7 +264,8 @@ async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpCo
         created_at=ctx.now,
         expires_at=ctx.now + timedelta(seconds=settings.session_lifetime),
     )
-    await repository.purge_expired_sessions(session, user.id, ctx.now)
+    if ctx.housekeeping.due("sessions", ctx.now):
+        await repository.purge_expired_sessions(session, ctx.now)
     await repository.add_session(session, row)
     log.info("session opened", extra={"user_id": str(user.id), "session_id": str(row.id)})
     return SessionRead(
