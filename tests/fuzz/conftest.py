@@ -29,13 +29,41 @@ from tests.security.keys import recording_keys
 BASE_URL = "http://testserver"
 SERVICE_CREDENTIAL = "fuzz-service-credential"
 
-# Operations that end the caller's session or account: fuzzed with a sacrificial user's tokens, so that
-# the main user's stay valid for every other operation.
-SELF_DESTRUCTIVE = {
-    "keystore": ["DELETE /session", "DELETE /session/all", "DELETE /users/me"],
-    "vault": ["DELETE /session", "DELETE /session/all", "DELETE /me"],
-}
+# Operations that end the caller's session or account, grouped by the sacrificial user whose tokens they
+# carry (one user per group, so that one operation ending a session does not starve the next), so that the
+# main user's tokens stay valid for every other operation.
+SELF_DESTRUCTIVE: list[dict[str, list[str]]] = [
+    {"keystore": ["DELETE /session"], "vault": ["DELETE /session"]},
+    {"keystore": ["DELETE /session/all"], "vault": ["DELETE /session/all"]},
+    {"keystore": ["DELETE /users/me"], "vault": ["DELETE /me"]},
+]
 SERVICE_ONLY = {"keystore": [], "vault": ["POST /admission_tokens", "GET /admission_tokens/{token_value}"]}
+
+# Operations that read or change one record get the main user's real record in their path (and fuzzed
+# everything else), so that their success answers are checked against the documented schemas too. DELETE
+# operations keep fuzzed ids: they exercise path validation, and the records stay for the others.
+REAL_RECORDS: dict[str, list[tuple[list[str], str, str]]] = {
+    "keystore": [
+        (["GET /data_encryption_keys/{id}"], "id", "dek"),
+        (["GET /keypairs/{id}", "PATCH /keypairs/{id}"], "id", "keypair"),
+        (["GET /encryption_spaces/{id}"], "id", "space"),
+        (["POST /shared_keys/{external_id}/claim_key"], "external_id", "space"),
+    ],
+    "vault": [
+        (["GET /items/{item_id}", "PUT /items/{item_id}"], "item_id", "item"),
+        (["GET /slots/{slot_id}", "PUT /slots/{slot_id}"], "slot_id", "slot"),
+        (["GET /shares/{share_id}", "PUT /shares/{share_id}/accept"], "share_id", "share"),
+        (
+            ["GET /connections/{connection_id}", "POST /connections/{connection_id}/encryption_space"],
+            "connection_id",
+            "connection",
+        ),
+        (["GET /invitations/{invitation_id}"], "invitation_id", "invitation"),
+        (["GET /key_store/public_keys/{key_id}"], "key_id", "public_key"),
+        (["GET /item_templates/{template_id}"], "template_id", "template"),
+        (["GET /admission_tokens/{token_value}"], "token_value", "admission_token"),
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -44,19 +72,19 @@ class FuzzServer:
 
     app: Any
     main: Credentials
-    sacrificial: Credentials
+    sacrificial: list[Credentials]
+    ids: dict[str, str]
 
-    def token(self, service: str, who: Credentials) -> str:
+    @staticmethod
+    def token(service: str, who: Credentials) -> str:
         return who.keystore_token if service == "keystore" else who.vault_token
 
     def headers(self, service: str) -> dict[str, Any]:
-        """schemathesis configuration: the main user's token on every operation, the sacrificial user's
-        on those that end a session or account, the service credential on the service endpoints."""
+        """schemathesis configuration: the main user's token on every operation, a sacrificial user's on
+        those that end a session or account, the service credential on the service endpoints."""
         operations: list[dict[str, Any]] = [
-            {
-                "include-name": SELF_DESTRUCTIVE[service],
-                "headers": {"Authorization": self.token(service, self.sacrificial)},
-            }
+            {"include-name": group[service], "headers": {"Authorization": self.token(service, who)}}
+            for group, who in zip(SELF_DESTRUCTIVE, self.sacrificial, strict=True)
         ]
         if SERVICE_ONLY[service]:
             operations.append(
@@ -65,28 +93,59 @@ class FuzzServer:
                     "headers": {"Authorization": f"Service {SERVICE_CREDENTIAL}"},
                 }
             )
+        operations.extend(
+            {"include-name": names, "parameters": {parameter: self.ids[record]}}
+            for names, parameter, record in REAL_RECORDS[service]
+        )
         return {"headers": {"Authorization": self.token(service, self.main)}, "operations": operations}
 
 
-async def _populate(settings: Settings) -> tuple[Credentials, Credentials]:
-    """Sign up the main user (with a card, a connection and a share) and the sacrificial one."""
+async def _populate(settings: Settings) -> tuple[Credentials, list[Credentials], dict[str, str]]:
+    """Sign up the main user (with a card, a template, a connection, an invitation and a share) and the
+    sacrificial ones; returns their credentials and the ids of the main user's records."""
     async with LifespanManager(create_app(settings), startup_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
+
+        async def sign_up(name: str) -> Credentials:
+            async with Strongroom(BASE_URL, transport=transport) as client:
+                return await client.sign_up(f"{name}'s fuzzing passphrase")
+
+        sacrificial = [await sign_up(f"mallory {n}") for n in range(len(SELF_DESTRUCTIVE))]
         async with (
             Strongroom(BASE_URL, transport=transport) as alice,
             Strongroom(BASE_URL, transport=transport) as bob,
-            Strongroom(BASE_URL, transport=transport) as mallory,
         ):
             main = await alice.sign_up("alice's fuzzing passphrase")
             await bob.sign_up("bob's fuzzing passphrase")
-            sacrificial = await mallory.sign_up("mallory's fuzzing passphrase")
             card = await alice.create_card("vehicle", "Fuzzed car", {"vin": "VIN", "make": "Make"})
             invitation = await alice.invite(nickname="Bob")
             assert invitation.token is not None
             await bob.accept_invitation(invitation.token, nickname="Alice")
             connection = (await alice.connections())[0]
-            await alice.share(card.id, connection.id, terms="Terms")
-            return main, sacrificial
+            share = await alice.share(card.id, connection.id, terms="Terms")
+            template = await alice.vault.api.call(
+                "POST", "/item_templates", body={"name": "fuzzed", "label": "Fuzzed", "slots_attributes": []}
+            )
+            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+                admission = await http.post(
+                    "/vault/admission_tokens", headers={"Authorization": f"Service {SERVICE_CREDENTIAL}"}
+                )
+            assert alice._keys is not None
+            assert share.encryption_space_id is not None
+            ids = {
+                "dek": alice._keys.private_dek_id,
+                "keypair": connection.keypair_id or "",
+                "space": share.encryption_space_id,
+                "item": card.id,
+                "slot": card.slot("vin").id,
+                "share": share.id,
+                "connection": connection.id,
+                "invitation": invitation.id,
+                "public_key": invitation.public_key_id or "",
+                "template": template["item_template"]["id"],
+                "admission_token": admission.json()["admission_token"]["token_value"],
+            }
+            return main, sacrificial, ids
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -105,9 +164,9 @@ def fuzz_server(
             run_mail_worker=False,
         )
         with recording_keys():
-            main, sacrificial = asyncio.run(_populate(settings))
+            main, sacrificial, ids = asyncio.run(_populate(settings))
         try:
-            yield FuzzServer(create_app(settings), main, sacrificial)
+            yield FuzzServer(create_app(settings), main, sacrificial, ids)
         finally:
             # Stops the lifespan schemathesis started (and closes the database pools) before the drop.
             schemathesis_asgi.shutdown_lifespans()
