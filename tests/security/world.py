@@ -264,7 +264,7 @@ class World:
             await reader.aclose()
 
 
-async def _connect(world: World, inviter: Member, invitee: Member) -> tuple[str, str, str]:
+async def _connect(inviter: Member, invitee: Member) -> tuple[str, str, str]:
     """Connect two members through the SDK; returns (inviter's record id, invitee's record id, the
     inviter's Vault public key id)."""
     invitation = await inviter.client.invite(nickname=invitee.name.title())
@@ -309,9 +309,9 @@ async def build_world(world: World) -> None:
     builtin = await world.ok("vault", "GET", "/item_templates", "stranger")
     ids["builtin_template"] = next(t["id"] for t in builtin["item_templates"] if t["name"] == "vehicle")
 
-    ids["conn_ab"], ids["conn_ba"], ids["public_key"] = await _connect(world, alice, bob)
-    ids["conn_ad"], ids["conn_da"], _ = await _connect(world, alice, dave)
-    ids["conn_bc"], ids["conn_cb"], _ = await _connect(world, bob, carol)
+    ids["conn_ab"], ids["conn_ba"], ids["public_key"] = await _connect(alice, bob)
+    ids["conn_ad"], ids["conn_da"], _ = await _connect(alice, dave)
+    ids["conn_bc"], ids["conn_cb"], _ = await _connect(bob, carol)
     ids["keypair"] = (await alice.client.connection(ids["conn_ab"])).keypair_id or ""
 
     share = await alice.client.share(
