@@ -46,3 +46,15 @@ def test_ids_are_uuid7_and_time_ordered() -> None:
     assert first.variant == "specified in RFC 4122"
     assert first < second
     assert abs(int(first.hex[:12], 16) - time.time() * 1000) < 60_000
+
+
+def test_logging_setup_silences_libraries_that_log_sql_parameters() -> None:
+    import logging
+
+    from strongroom.kit.logging import configure_logging
+
+    logging.getLogger("aiosqlite").setLevel(logging.DEBUG)
+    configure_logging("DEBUG")
+    for name in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO)
+    assert logging.getLogger("strongroom.x").isEnabledFor(logging.DEBUG)

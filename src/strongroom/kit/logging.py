@@ -58,6 +58,10 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     )
     logger.addHandler(handler)
     logger.propagate = False
+    # These libraries log SQL parameters (ciphertext, token hashes, unsent mail) at DEBUG/INFO: never let a
+    # verbose root configuration switch that on.
+    for name in ("aiosqlite", "sqlalchemy.engine", "asyncpg"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 access_log = logging.getLogger("strongroom.access")
