@@ -414,3 +414,22 @@ def test_decoy_verifier_is_stable_and_verifier_shaped() -> None:
     assert re.fullmatch(r"[0-9a-f]{512}", first)
     assert 0 < int(first, 16) < N
     check_verifier(decoy_salt("ghost", secret), first)
+
+
+async def test_odd_or_non_hex_srp_values_answer_422(client: httpx.AsyncClient) -> None:
+    account = await sign_up(client)
+    for value in ("400", "zz", "", "ab" * 257):
+        for path, body, headers in (
+            ("/srp/challenges", {"username": account.username, "srp_a": value}, {}),
+            ("/srp/session", {"username": account.username, "srp_a": value, "srp_m": "ab" * 32}, {}),
+            ("/users/me", {"srp_a": value, "srp_m": "ab" * 32}, account.headers),
+        ):
+            method = "DELETE" if path == "/users/me" else "POST"
+            r = await client.request(method, path, json=body, headers=headers)
+            assert r.status_code == 422, (path, value, r.text)
+            assert r.json()["errors"][0]["error"] == "validation_failed"
+    r = await client.post(
+        "/srp/session", json={"username": account.username, "srp_a": "ab" * 256, "srp_m": "abc"}
+    )
+    assert r.status_code == 422
+    assert (await client.get("/keypairs", headers=account.headers)).status_code == 200

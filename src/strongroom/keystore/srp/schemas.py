@@ -15,7 +15,8 @@ from strongroom.keystore.schemas import Timestamp
 USERNAME_PATTERN = rf"^[A-Za-z0-9_-]{{1,{USERNAME_LENGTH}}}$"
 
 Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
-Hex = r"^[0-9a-fA-F]+$"
+# Whole bytes of hex, as jsrp writes them: an odd number of digits is bad hex (422).
+Hex = r"^(?:[0-9a-fA-F]{2})+$"
 SaltHex = Annotated[str, StringConstraints(min_length=2, max_length=128, pattern=Hex)]
 BigHex = Annotated[str, StringConstraints(min_length=2, max_length=512, pattern=Hex)]
 ProofHex = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=Hex)]
