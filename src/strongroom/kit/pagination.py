@@ -22,7 +22,7 @@ class PageParams:
     after: uuid.UUID | None
 
 
-def _page(
+async def _page(
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = DEFAULT_PER_PAGE,
     next_page_after: Annotated[uuid.UUID | None, Query()] = None,
 ) -> PageParams:
