@@ -130,11 +130,13 @@ def invite(
 ) -> None:
     """Invite someone to connect (makes an RSA-4096 key pair for the connection)."""
 
-    async def go() -> Invitation:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.invite(nickname=nickname, email=email, message=message, expires_in=expires_in)
-
-    invitation = run(go())
+    invitation = act(
+        auth_path,
+        url,
+        keystore_url,
+        vault_url,
+        lambda client: client.invite(nickname=nickname, email=email, message=message, expires_in=expires_in),
+    )
     render("Invitation", invitation_spec(invitation), output=output, columns=("id", "token", "email"))
     how = f"The Vault mails it to {email}. " if email else "Hand over the id and token. "
     note(
@@ -242,11 +244,7 @@ def verify(
     the reverse. The fingerprints are computed here from the keys, not taken from the Vault.
     """
 
-    async def go() -> Connection:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.connection(connection_id)
-
-    connection = run(go())
+    connection = act(auth_path, url, keystore_url, vault_url, lambda client: client.connection(connection_id))
     spec = {
         "connection_id": connection.id,
         "nickname": connection.nickname,

@@ -93,11 +93,7 @@ def templates_list(
 ) -> None:
     """List the templates cards can be made from."""
 
-    async def go() -> list[Template]:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.templates()
-
-    found = run(go())
+    found = act(auth_path, url, keystore_url, vault_url, lambda client: client.templates())
     rows = [{"name": t.name, "label": t.label, "slots": [s.name for s in t.slots]} for t in found]
     render("Templates", rows, output=output, columns=("name", "label", "slots"))
 
@@ -114,11 +110,7 @@ def templates_info(
 ) -> None:
     """Show a template and its slots."""
 
-    async def go() -> Template:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.template(name)
-
-    template = run(go())
+    template = act(auth_path, url, keystore_url, vault_url, lambda client: client.template(name))
     spec = _template_spec(template)
     if output is Format.table:
         render("Template slots", spec["slots"], output=output)
@@ -137,11 +129,7 @@ def create_config(
 ) -> None:
     """Print an item config for a template: fill in the label and values, then `items create -i FILE`."""
 
-    async def go() -> Template:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.template(template_name)
-
-    template = run(go())
+    template = act(auth_path, url, keystore_url, vault_url, lambda client: client.template(template_name))
     document = {
         "kind": "Item",
         "metadata": {"template": template.name},
@@ -220,11 +208,7 @@ def list_(
 ) -> None:
     """List your cards with their values."""
 
-    async def go() -> list[Card]:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.cards()
-
-    cards = run(go())
+    cards = act(auth_path, url, keystore_url, vault_url, lambda client: client.cards())
     if output is Format.table:
         rows = [
             {"id": c.id, "label": c.label, "template": c.template_label, "slots": len(c.slots)} for c in cards
@@ -246,11 +230,7 @@ def get(
 ) -> None:
     """Show one card with its values decrypted."""
 
-    async def go() -> Card:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.card(item_id)
-
-    card = run(go())
+    card = act(auth_path, url, keystore_url, vault_url, lambda client: client.card(item_id))
     if output is Format.table:
         render("Item slots", card_spec(card)["slots"], output=output, columns=("name", "label", "value"))
     else:

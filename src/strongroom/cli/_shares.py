@@ -270,11 +270,7 @@ def get(
 ) -> None:
     """Read a card shared with you, values decrypted (claims the share key on first read)."""
 
-    async def go() -> SharedCard:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.read_share(share_id)
-
-    card = run(go())
+    card = act(auth_path, url, keystore_url, vault_url, lambda client: client.read_share(share_id))
     spec = shared_card_spec(card)
     if output is Format.table:
         render("Shared item slots", spec["slots"], output=output, columns=("name", "label", "value"))

@@ -14,12 +14,13 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
+    act,
     logged_in,
     run,
 )
 from strongroom.cli._errors import EXIT_FAILURE, CliError, guarded
 from strongroom.cli._output import Format, note, render
-from strongroom.client import ClientTask, TaskRun
+from strongroom.client import ClientTask
 
 __all__ = ["client_tasks"]
 
@@ -68,11 +69,7 @@ def run_(
 ) -> None:
     """Run every pending task (update_shares: re-encrypt changed cards for their recipients)."""
 
-    async def go() -> list[TaskRun]:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.run_client_tasks()
-
-    runs = run(go())
+    runs = act(auth_path, url, keystore_url, vault_url, lambda client: client.run_client_tasks())
     render(
         "ClientTaskRuns",
         runs,
