@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from fastapi import APIRouter, FastAPI
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
 
 from strongroom.kit.app import build_app, database
-from strongroom.kit.db import DbSession, UTCDateTime, create_engine
+from strongroom.kit.db import DbSession, UTCDateTime, create_engine, is_sqlite, writes
 from strongroom.kit.errors import AppError
 from strongroom.kit.settings import Settings
 from tests.support import app_client
@@ -52,6 +53,38 @@ def app_with_routes(settings: Settings) -> FastAPI:
         await session.execute(notes.insert().values(text="kept", at=datetime.now(UTC)))
         return {"n": 1}
 
+    @router.post("/hold")
+    async def hold(session: DbSession, request: Request) -> dict[str, int]:
+        # Writes, then keeps its write transaction open until the test lets it go.
+        await session.execute(notes.insert().values(text="held", at=datetime.now(UTC)))
+        await session.flush()
+        request.app.state.holding.set()
+        await request.app.state.release.wait()
+        return {"n": 1}
+
+    @router.get("/count")
+    async def count(session: DbSession) -> dict[str, int]:
+        return {"n": (await session.execute(select(func.count()).select_from(notes))).scalar_one()}
+
+    @router.post("/increment")
+    async def increment(session: DbSession) -> dict[str, int]:
+        # Read, yield to other requests, then write what was read: lost updates show if writers overlap.
+        n = (await session.execute(select(func.count()).select_from(notes))).scalar_one()
+        await asyncio.sleep(0.01)
+        await session.execute(notes.insert().values(id=n + 1, text="inc", at=datetime.now(UTC)))
+        return {"n": n + 1}
+
+    @router.get("/sneaky")
+    async def sneaky(session: DbSession) -> dict[str, int]:
+        await session.execute(notes.insert().values(text="undeclared", at=datetime.now(UTC)))
+        return {"n": 1}
+
+    @router.get("/declared")
+    @writes
+    async def declared(session: DbSession) -> dict[str, int]:
+        await session.execute(notes.insert().values(text="declared", at=datetime.now(UTC)))
+        return {"n": 1}
+
     @router.post("/fail")
     async def fail(session: DbSession) -> None:
         await session.execute(notes.insert().values(text="dropped", at=datetime.now(UTC)))
@@ -65,9 +98,12 @@ def app_with_routes(settings: Settings) -> FastAPI:
                 await conn.run_sync(metadata.create_all)
             yield
 
-    return build_app(
+    app = build_app(
         service="vault", title="t", description="d", settings=settings, lifespan=lifespan, routers=[router]
     )
+    app.state.holding = asyncio.Event()
+    app.state.release = asyncio.Event()
+    return app
 
 
 async def test_request_commits_on_success_and_rolls_back_on_refusal(settings: Settings) -> None:
@@ -78,3 +114,36 @@ async def test_request_commits_on_success_and_rolls_back_on_refusal(settings: Se
         async with app.state.engine.connect() as conn:
             texts = (await conn.execute(text("SELECT text FROM kit_test_notes"))).scalars().all()
     assert texts == ["kept"]
+
+
+async def test_reads_run_while_a_write_transaction_is_open(settings: Settings) -> None:
+    app = app_with_routes(settings)
+    async with app_client(app) as client:
+        writer = asyncio.create_task(client.post("/hold"))
+        await asyncio.wait_for(app.state.holding.wait(), 10)
+        # The GET neither waits for the writer nor sees its uncommitted row.
+        read = await asyncio.wait_for(client.get("/count"), 5)
+        assert read.json() == {"n": 0}
+        app.state.release.set()
+        assert (await writer).status_code == 200
+        assert (await client.get("/count")).json() == {"n": 1}
+
+
+async def test_concurrent_read_then_write_requests_do_not_overlap(settings: Settings) -> None:
+    if not is_sqlite(settings.vault_database_url):
+        pytest.skip("PostgreSQL serializes writers with row locks, not one lock per database")
+    app = app_with_routes(settings)
+    async with app_client(app) as client:
+        answers = await asyncio.gather(*(client.post("/increment") for _ in range(8)))
+        assert sorted(a.json()["n"] for a in answers) == list(range(1, 9))
+        assert (await client.get("/count")).json() == {"n": 8}
+
+
+async def test_a_get_that_writes_must_declare_it(settings: Settings) -> None:
+    app = app_with_routes(settings)
+    async with app_client(app) as client:
+        assert (await client.get("/declared")).status_code == 200
+        if is_sqlite(settings.vault_database_url):
+            # The read-only connection refuses the undeclared write; nothing is stored.
+            assert (await client.get("/sneaky")).status_code == 500
+            assert (await client.get("/count")).json() == {"n": 1}

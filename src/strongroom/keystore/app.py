@@ -18,6 +18,7 @@ from strongroom.keystore.srp.router import router as srp_router
 from strongroom.keystore.srp.service import load_server_secret
 from strongroom.kit.app import build_app, database
 from strongroom.kit.clock import Clock
+from strongroom.kit.db import transaction
 from strongroom.kit.ratelimit import RateLimiter
 from strongroom.kit.settings import Settings
 
@@ -39,7 +40,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with database(app, "keystore", settings.keystore_database_url, settings):
             sessions: async_sessionmaker[AsyncSession] = app.state.sessions
-            async with sessions() as session, session.begin():
+            async with transaction(sessions) as session:
                 app.state.srp_server_secret = await load_server_secret(session)
             vault = VaultAdmissions.create(settings, vault_app)
             app.state.vault_admissions = vault

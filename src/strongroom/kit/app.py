@@ -13,7 +13,13 @@ from sqlalchemy import text
 
 import strongroom
 from strongroom.kit.clock import Clock, SystemClock
-from strongroom.kit.db import create_engine, ensure_sqlite_dir, session_factory
+from strongroom.kit.db import (
+    create_engine,
+    ensure_sqlite_dir,
+    is_memory_sqlite,
+    is_sqlite,
+    session_factory,
+)
 from strongroom.kit.errors import ErrorBody, error_responses, install_error_handlers
 from strongroom.kit.logging import AccessLogMiddleware
 from strongroom.kit.migrate import Service, upgrade
@@ -47,16 +53,27 @@ def make_limiter(settings: Settings) -> RateLimiter:
 
 @asynccontextmanager
 async def database(app: FastAPI, service: Service, url: str, settings: Settings) -> AsyncIterator[None]:
-    """Create the engine (and apply migrations when configured) for the app's lifetime."""
+    """Create the engines (and apply migrations when configured) for the app's lifetime.
+
+    ``app.state.engine`` / ``sessions`` write; ``read_engine`` / ``read_sessions`` serve safe requests. On
+    SQLite they are separate pools (readers refuse writes); on PostgreSQL and in-memory SQLite, the same one.
+    """
     ensure_sqlite_dir(url)
     engine = create_engine(url, pool_size=settings.database_pool_size)
+    reader = engine
     try:
         if settings.migrate_on_start:
             await upgrade(engine, service)
+        if is_sqlite(url) and not is_memory_sqlite(url):
+            reader = create_engine(url, pool_size=settings.database_pool_size, read_only=True)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        app.state.read_engine = reader
+        app.state.read_sessions = session_factory(reader)
         yield
     finally:
+        if reader is not engine:
+            await reader.dispose()
         await engine.dispose()
 
 
@@ -94,7 +111,7 @@ def build_app(
         from fastapi.responses import JSONResponse
 
         try:
-            async with request.app.state.engine.connect() as conn:
+            async with request.app.state.read_engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception:
             return JSONResponse(

@@ -7,15 +7,19 @@ raises, *before* the response is sent, so a client that saw success can rely on 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator, Uuid
@@ -33,11 +37,13 @@ def ensure_sqlite_dir(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> AsyncEngine:
     """An async engine for ``url`` (``sqlite+aiosqlite`` or ``postgresql+asyncpg``).
 
     SQL parameters are hidden from error messages: they may carry ciphertext or token hashes.
-    SQLite gets WAL, enforced foreign keys and a busy timeout, so concurrent requests wait instead of failing.
+    SQLite gets WAL, enforced foreign keys and a busy timeout (the last resort between processes). Its
+    transactions begin ``IMMEDIATE`` (the write lock up front), or, with ``read_only``, deferred on
+    connections that refuse writes (``PRAGMA query_only``): readers run beside each other and the writer.
     """
     kwargs: dict[str, Any] = {"hide_parameters": True}
     if is_sqlite(url):
@@ -48,15 +54,21 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine.sync_engine, "connect", _sqlite_reader_pragmas if read_only else _sqlite_pragmas)
+        event.listen(
+            engine.sync_engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin_immediate
+        )
     return engine
 
 
+def is_memory_sqlite(url: str) -> bool:
+    return is_sqlite(url) and (url.endswith(":memory:") or url.rstrip("/").endswith("sqlite+aiosqlite:"))
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
-    # The driver's own transaction handling is switched off so that BEGIN IMMEDIATE below is ours: a
-    # write transaction takes the write lock up front, which turns SQLite's deadlock-prone lock upgrade
-    # into an orderly wait.
+    # The driver's own transaction handling is switched off so that the BEGIN below is ours: a write
+    # transaction takes the write lock up front, which turns SQLite's deadlock-prone lock upgrade into an
+    # orderly wait.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -66,8 +78,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
     cursor.close()
 
 
+def _sqlite_reader_pragmas(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    # A read transaction that tried to write would upgrade its lock mid-transaction (and fail under
+    # concurrency); refusing writes outright makes an undeclared writer fail on its first run instead.
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
 def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def sync_engine_of(engine: AsyncEngine) -> Engine:
@@ -102,11 +127,78 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+# How long a SQLite write waits for the process's write lock before failing (as busy_timeout would).
+WRITE_LOCK_TIMEOUT = 30.0
+_write_locks: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
+
+
+def _write_lock(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Lock | None:
+    """The one write lock of a SQLite engine in this process (None on PostgreSQL, which has row locks)."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return None
+    lock = _write_locks.get(bind.sync_engine)
+    if lock is None:
+        lock = _write_locks[bind.sync_engine] = asyncio.Lock()
+    return lock
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session in one transaction, committed when the block ends and rolled back when it raises.
+
+    With a SQLite writer's factory, the transaction first takes this process's write lock, so writers queue
+    on an asyncio lock (in order, without SQLite's sleeping busy handler) and readers are never held up. A
+    writer must not open a second writing transaction on the same database while it holds one.
+    """
+    lock = _write_lock(sessions)
+    if lock is not None:
+        try:
+            async with asyncio.timeout(WRITE_LOCK_TIMEOUT):
+                await lock.acquire()
+        except TimeoutError:
+            raise OperationalError("write lock", None, TimeoutError("write lock wait timed out")) from None
+    try:
+        async with sessions() as session, session.begin():
+            yield session
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = "__strongroom_writes__"
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+def writes(endpoint: E) -> E:
+    """Declare that a ``GET`` endpoint writes (read-then-write), so its request gets a write transaction.
+
+    Requests with other methods always do. Place it under the route decorator::
+
+        @router.get("/tasks")
+        @writes
+        async def list_tasks(session: DbSession) -> ...
+    """
+    setattr(endpoint, _WRITES, True)
+    return endpoint
+
+
+def request_writes(request: Request) -> bool:
+    if request.method not in SAFE_METHODS:
+        return True
+    route = request.scope.get("route")
+    return bool(getattr(getattr(route, "endpoint", None), _WRITES, False))
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    factory: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with factory() as session, session.begin():
+    state = request.app.state
+    writer = request_writes(request)
+    sessions: async_sessionmaker[AsyncSession] = state.sessions if writer else state.read_sessions
+    async with transaction(sessions) as session:
         yield session
 
 
 # ``scope="function"``: the commit happens when the endpoint returns, before the response goes out.
+# Safe methods get a read-only transaction (see :func:`writes`), others a write transaction.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strongroom.kit.clock import Clock
+from strongroom.kit.db import transaction
 from strongroom.vault.shares.service import sweep_expired
 from strongroom.vault.tasks.repository import release_stuck
 
@@ -42,7 +43,7 @@ async def sweep_once(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, stuck_after: int
 ) -> SweepResult:
     """One sweep in one transaction: expired shares deleted, stuck tasks released."""
-    async with sessions() as session, session.begin():
+    async with transaction(sessions) as session:
         now = clock.now()
         deleted = await sweep_expired(session, now)
         released = await release_stuck_tasks(session, now, stuck_after)

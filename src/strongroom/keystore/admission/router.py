@@ -11,7 +11,7 @@ from strongroom.keystore.admission.schemas import ExternalAdmissionTokenResponse
 from strongroom.keystore.admission.vault_client import VaultAdmissions
 from strongroom.keystore.deps import ClockDep
 from strongroom.keystore.principal import CurrentUser
-from strongroom.kit.db import DbSession
+from strongroom.kit.db import DbSession, writes
 from strongroom.kit.errors import error_responses
 
 router = APIRouter(tags=["external_admission_tokens"])
@@ -27,6 +27,7 @@ async def _vault(request: Request) -> VaultAdmissions:
     response_model=ExternalAdmissionTokenResponse,
     responses=error_responses(401, 409, 502, 503),
 )
+@writes  # Read-then-write: the first call stores the account's token.
 async def get_external_admission_token(
     principal: CurrentUser,
     session: DbSession,

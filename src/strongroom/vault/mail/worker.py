@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strongroom.kit.clock import Clock, SystemClock
-from strongroom.kit.db import create_engine, ensure_sqlite_dir, session_factory
+from strongroom.kit.db import create_engine, ensure_sqlite_dir, session_factory, transaction
 from strongroom.kit.migrate import upgrade
 from strongroom.kit.settings import Settings
 from strongroom.vault.mail import outbox
@@ -59,7 +59,7 @@ class MailWorker:
         """Claim the mails due now (up to a batch), deliver them; return how many were sent."""
         now = self._clock.now()
         lease = self._settings.mail_lease
-        async with self._sessions() as session, session.begin():
+        async with transaction(self._sessions) as session:
             claimed = [
                 mail_id
                 for mail_id in await outbox.due_ids(session, now, BATCH)
@@ -71,7 +71,7 @@ class MailWorker:
         return sent
 
     async def _deliver(self, mail_id: uuid.UUID) -> int:
-        async with self._sessions() as session, session.begin():
+        async with transaction(self._sessions) as session:
             mail = await outbox.load(session, mail_id)
             if mail is None or mail.body is None:
                 return 0
@@ -89,7 +89,7 @@ class MailWorker:
         except Exception as exc:  # any failure of the mail path: retry later, never crash the worker
             await self._failed(mail_id, attempts, type(exc).__name__)
             return 0
-        async with self._sessions() as session, session.begin():
+        async with transaction(self._sessions) as session:
             if not await outbox.mark_sent(session, mail_id, self.name, self._clock.now()):
                 log.warning("mail sent after its lease ran out", extra={"mail_id": str(mail_id)})
         log.info("mail sent", extra={"mail_id": str(mail_id), "attempts": attempts})
@@ -101,7 +101,7 @@ class MailWorker:
         retry_at: datetime | None = (
             None if give_up else now + timedelta(seconds=backoff(self._settings, attempts))
         )
-        async with self._sessions() as session, session.begin():
+        async with transaction(self._sessions) as session:
             await outbox.mark_failed_attempt(session, mail_id, self.name, now, error=error, retry_at=retry_at)
         log.warning(
             "mail delivery failed",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from strongroom.kit.db import DbSession
+from strongroom.kit.db import DbSession, writes
 from strongroom.kit.errors import error_responses
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import AppSettings, Now
@@ -20,6 +20,7 @@ router = APIRouter(tags=["client tasks"])
 
 
 @router.get("/client_task_queue", response_model=ClientTasksRead, responses=error_responses(401, 422))
+@writes  # Read-then-write: stuck tasks are released on read.
 async def list_client_tasks(
     principal: CurrentUser,
     session: DbSession,
