@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import uvicorn
+import uvloop
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
+from uvicorn.supervisors import Multiprocess
 
 from strongroom.keystore.app import create_app as create_keystore
 from strongroom.kit.clock import Clock
@@ -21,6 +23,7 @@ from strongroom.kit.db import create_engine, ensure_sqlite_dir
 from strongroom.kit.errors import error_response
 from strongroom.kit.logging import configure_logging
 from strongroom.kit.migrate import upgrade
+from strongroom.kit.serving import server_config
 from strongroom.kit.settings import Services, Settings
 from strongroom.vault.app import create_app as create_vault
 
@@ -144,29 +147,14 @@ def serve(
         )
         if on_ready is not None:
             on_ready([(name, f"http://{host}:{settings.port}{p}") for name, p in _prefixes(settings)])
-        uvicorn.run(
-            "strongroom.server:app_from_environment",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=workers,
-            timeout_keep_alive=75,
-            log_config=None,
-            access_log=False,
+        config = server_config(
+            "strongroom.server:app_from_environment", settings, factory=True, workers=workers
         )
+        # What uvicorn.run does for workers, with our config class (the workers unpickle it).
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
 
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        # Longer than clients' keep-alive expiry (httpx: 5 s), so a client never sends on a connection the
-        # server is closing at that very moment.
-        timeout_keep_alive=75,
-    )
+    config = server_config(create_app(settings), settings, lifespan="on")
     server = uvicorn.Server(config)
 
     async def main() -> None:
@@ -181,4 +169,5 @@ def serve(
             on_ready([(name, f"http://{host}:{port}{p}") for name, p in _prefixes(settings)])
         await task
 
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())

@@ -112,6 +112,17 @@ class Settings(BaseSettings):
     mail_lease: float = Field(default=300.0, gt=0)
     # --- end Vault ---
 
+    # --- Serving (kit/serving.py) ---
+    # Seconds a connection may take to send a whole request head (from connecting, or from the request's
+    # first byte); slower ones get 408 and are closed.
+    header_timeout: float = Field(default=10.0, gt=0)
+    # Open connections per server process; one more is answered 503 and closed.
+    max_connections: int = Field(default=1000, ge=1)
+    listen_backlog: int = Field(default=2048, ge=1)
+    # List pages stop adding rows once their records reach this many bytes (at least one row per page).
+    max_page_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # --- end Serving ---
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.keystore_database_url:
