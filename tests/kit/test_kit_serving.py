@@ -26,14 +26,20 @@ async def _hello(_: Request) -> JSONResponse:
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, **settings: float) -> AsyncIterator[int]:
+async def running(
+    tmp_path: Path, *, header_timeout: float = 10.0, max_connections: int = 1000
+) -> AsyncIterator[int]:
     """A tiny app behind our server config on a free port, in this (plain asyncio) event loop.
 
     The listening socket is bound the way uvicorn binds it for worker processes (protocol number 0, which
     asyncio's own TCP_NODELAY skips), so the tests see what a worker's connections get.
     """
     app = Starlette(routes=[Route("/", _hello)])
-    config = server_config(app, Settings(data_dir=tmp_path, port=0, **settings), lifespan="off")
+    config = server_config(
+        app,
+        Settings(data_dir=tmp_path, port=0, header_timeout=header_timeout, max_connections=max_connections),
+        lifespan="off",
+    )
     sock = config.bind_socket()
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
