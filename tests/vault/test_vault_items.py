@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.crypto import encrypt_with_public_key
+from strongroom.kit.settings import Settings
 from strongroom.vault.items import hooks
 from tests.vault.helpers import KeyPool, VaultUser, error_code, sign_up
 
@@ -408,3 +409,40 @@ async def test_item_list_pages_and_filters(vault: httpx.AsyncClient, keys: KeyPo
     assert error_code(bad) == "invalid_template_id"
     for params in ({"per_page": 0}, {"per_page": 1001}, {"next_page_after": "x"}, {"page": 0}):
         assert (await vault.get("/items", params=params, headers=user.headers)).status_code == 422
+
+
+async def test_list_pages_are_bounded_in_bytes_and_walk_everything(
+    vault: httpx.AsyncClient, keys: KeyPool, settings: Settings
+) -> None:
+    # Finding: one GET /items?per_page=1000 answered every stored byte at once (96 MB).
+    user = await sign_up(vault, keys)
+    big = user.encrypt("x" * 3000)
+    ids = []
+    for n in range(3):
+        response = await vault.post(
+            "/items",
+            json={
+                "template_name": "note",
+                "item": {"label": f"Big {n}", "slots_attributes": [{"name": "n", "encrypted_value": big}]},
+            },
+            headers=user.headers,
+        )
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["item"]["id"])
+    settings.max_page_bytes = len(big) * 2
+    seen: list[str] = []
+    params: dict[str, Any] = {"per_page": 1000}
+    for _ in range(5):
+        page = (await vault.get("/items", params=params, headers=user.headers)).json()
+        assert 1 <= len(page["items"]) <= 2
+        assert {s["id"] for s in page["slots"]} == {s for i in page["items"] for s in i["slot_ids"]}
+        seen += [i["id"] for i in page["items"]]
+        if page["next_page_after"] is None:
+            break
+        params = {"per_page": 1000, "next_page_after": page["next_page_after"]}
+    assert seen == ids
+    # A single record larger than the bound still comes back, alone.
+    settings.max_page_bytes = 1024
+    page = (await vault.get("/items", params={"per_page": 1000}, headers=user.headers)).json()
+    assert [i["id"] for i in page["items"]] == ids[:1]
+    assert page["next_page_after"] == ids[0]

@@ -4,6 +4,7 @@ public key as an RSA public key (422 otherwise)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from strongroom.keystore.models import DataEncryptionKey, KeyEncryptionKey, Keyp
 from strongroom.keystore.principal import Principal
 from strongroom.keystore.validation import require_aes_wrapped, require_public_key
 from strongroom.kit.errors import AppError, conflict, not_found
-from strongroom.kit.pagination import PageParams
+from strongroom.kit.pagination import PageParams, cut
 
 log = logging.getLogger("strongroom.keystore.keys")
 
@@ -170,17 +171,24 @@ async def delete_keypair(session: AsyncSession, principal: Principal, keypair_id
     await repository.delete_keypair(session, principal.user_id, keypair_id)
 
 
+def _keypair_bytes(row: Keypair) -> int:
+    return len(row.encrypted_serialized_key) + len(row.public_key) + len(json.dumps(row.key_metadata))
+
+
 async def list_keypairs(session: AsyncSession, principal: Principal, page: PageParams) -> KeypairPage:
-    rows = await repository.keypairs_page(
+    found = await repository.keypairs_page(
         session, principal.user_id, after=page.after, limit=page.per_page + 1
     )
-    more = len(rows) > page.per_page
-    rows = rows[: page.per_page]
-    ids = await repository.external_ids_of(session, [row.id for row in rows])
-    return KeypairPage(
-        keypairs=[_keypair_read(row, ids[row.id]) for row in rows],
-        next_page_after=rows[-1].id if more else None,
+    rows, after = cut(
+        found,
+        page,
+        lambda row: row.id,
+        lambda row: (
+            len(row.encrypted_serialized_key) + len(row.public_key) + len(json.dumps(row.key_metadata))
+        ),
     )
+    ids = await repository.external_ids_of(session, [row.id for row in rows])
+    return KeypairPage(keypairs=[_keypair_read(row, ids[row.id]) for row in rows], next_page_after=after)
 
 
 async def _own_keypair(session: AsyncSession, principal: Principal, keypair_id: uuid.UUID) -> Keypair:

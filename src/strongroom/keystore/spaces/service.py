@@ -35,7 +35,7 @@ from strongroom.keystore.validation import (
     require_rsa_wrapped,
 )
 from strongroom.kit.errors import AppError, conflict, invalid, not_found
-from strongroom.kit.pagination import PageParams
+from strongroom.kit.pagination import PageParams, cut
 from strongroom.kit.ratelimit import RateLimiter, enforce
 from strongroom.kit.settings import Settings
 
@@ -99,16 +99,15 @@ async def get_own_copy(
 async def list_own_copies(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> EncryptionSpaceKeyPage:
-    rows = await repository.memberships_page(
+    found = await repository.memberships_page(
         session, principal.user_id, after=page.after, limit=page.per_page + 1
     )
-    more = len(rows) > page.per_page
-    rows = rows[: page.per_page]
+    rows, after = cut(found, page, lambda row: row[0].id)
     return EncryptionSpaceKeyPage(
         encryption_space_data_encryption_keys=[
             _copy_read(copy, creator=creator_id == principal.user_id) for copy, creator_id in rows
         ],
-        next_page_after=rows[-1][0].id if more else None,
+        next_page_after=after,
     )
 
 

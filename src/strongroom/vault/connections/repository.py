@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import Connection, PublicKey, User
-from strongroom.vault.pagination import ListParams, paginate
 
 Twin = aliased(Connection)
 OwnKey = aliased(PublicKey)

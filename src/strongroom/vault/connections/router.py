@@ -8,11 +8,11 @@ from fastapi import APIRouter, Response
 
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
+from strongroom.kit.pagination import ListPage
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.connections import service
 from strongroom.vault.connections.schemas import ConnectionEnvelope, ConnectionIn, ConnectionsOut
 from strongroom.vault.deps import Now
-from strongroom.vault.pagination import ListPage
 
 router = APIRouter(tags=["connections"])
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from strongroom.vault.pagination import Meta
+from strongroom.kit.pagination import Meta
 from strongroom.vault.validation import MAX_ENCRYPTED_VALUE
 
 

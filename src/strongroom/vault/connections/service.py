@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.errors import AppError, conflict, invalid, not_found
 from strongroom.kit.ids import new_id
+from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.kit.tokens import hash_token
 from strongroom.vault.auth import Principal
 from strongroom.vault.connections import hooks
@@ -20,7 +21,6 @@ from strongroom.vault.connections.schemas import ConnectionIn, ConnectionOut, Co
 from strongroom.vault.invitations import repository as invitations
 from strongroom.vault.keys import repository as keys
 from strongroom.vault.models import Connection, InvitationState
-from strongroom.vault.pagination import ListParams, cut, meta
 from strongroom.vault.validation import check_encrypted
 
 log = logging.getLogger("strongroom.vault.connections")

@@ -13,8 +13,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import Invitation, InvitationState, PublicKey, User
-from strongroom.vault.pagination import ListParams, paginate
 
 Accepter = aliased(User)
 

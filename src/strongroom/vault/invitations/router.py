@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request, Response
 
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
+from strongroom.kit.pagination import ListPage
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import AppSettings, Now
 from strongroom.vault.invitations import service
 from strongroom.vault.invitations.schemas import InvitationEnvelope, InvitationIn, InvitationsOut
-from strongroom.vault.pagination import ListPage
 
 router = APIRouter(tags=["invitations"])
 

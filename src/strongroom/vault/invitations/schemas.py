@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from strongroom.vault.pagination import Meta
+from strongroom.kit.pagination import Meta
 from strongroom.vault.validation import MAX_ENCRYPTED_VALUE
 
 MAX_MESSAGE = 2000

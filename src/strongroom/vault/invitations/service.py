@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.errors import invalid, not_found
 from strongroom.kit.ids import new_id
+from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.kit.ratelimit import RateLimiter, enforce
 from strongroom.kit.settings import Settings
 from strongroom.kit.tokens import hash_token, new_token
@@ -23,7 +24,6 @@ from strongroom.vault.mail import outbox
 from strongroom.vault.mail.compose import invitation_mail
 from strongroom.vault.mail.transport import message_domain
 from strongroom.vault.models import Invitation, InvitationState
-from strongroom.vault.pagination import ListParams, cut, meta
 from strongroom.vault.validation import check_email, check_encrypted
 
 log = logging.getLogger("strongroom.vault.invitations")

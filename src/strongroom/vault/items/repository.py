@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import Item, Slot
-from strongroom.vault.pagination import ListParams, paginate
 
 
 async def list_items(
@@ -21,6 +21,18 @@ async def list_items(
     if template_ids is not None:
         stmt = stmt.where(Item.item_template_id.in_(template_ids))
     return list((await session.execute(paginate(stmt, Item.id, params))).scalars())
+
+
+async def slot_bytes(session: AsyncSession, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many characters of ciphertext the slots of each of ``item_ids`` hold (for page byte limits)."""
+    if not item_ids:
+        return {}
+    stmt = (
+        select(Slot.item_id, func.coalesce(func.sum(func.length(Slot.encrypted_value)), 0))
+        .where(Slot.item_id.in_(item_ids))
+        .group_by(Slot.item_id)
+    )
+    return {item_id: int(size) for item_id, size in (await session.execute(stmt)).all()}
 
 
 async def slots_of(session: AsyncSession, item_ids: Sequence[uuid.UUID]) -> list[Slot]:

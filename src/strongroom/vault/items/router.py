@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses, invalid
+from strongroom.kit.pagination import ListPage
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import Now
 from strongroom.vault.items import service
@@ -20,7 +21,6 @@ from strongroom.vault.items.schemas import (
     SlotEnvelope,
     SlotUpdateIn,
 )
-from strongroom.vault.pagination import ListPage
 
 router = APIRouter(tags=["items"])
 

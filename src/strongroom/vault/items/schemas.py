@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from strongroom.kit.pagination import Meta
 from strongroom.vault.cards import ItemOut, Sideloads, SlotOut
-from strongroom.vault.pagination import Meta
 from strongroom.vault.validation import MAX_ENCRYPTED_VALUE
 
 MAX_ITEM_SLOTS = 200

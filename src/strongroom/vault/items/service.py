@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.errors import conflict, invalid, not_found
 from strongroom.kit.ids import new_id
+from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.vault.auth import Principal
 from strongroom.vault.cards import check_slot_type, item_out, slot_out
 from strongroom.vault.items import hooks
@@ -31,7 +32,6 @@ from strongroom.vault.items.schemas import (
     SlotUpdateIn,
 )
 from strongroom.vault.models import Item, Slot
-from strongroom.vault.pagination import ListParams, cut, meta
 from strongroom.vault.templates import repository as templates
 from strongroom.vault.validation import check_encrypted, machine_name, name_for
 
@@ -195,11 +195,16 @@ async def get_item(session: AsyncSession, principal: Principal, item_id: uuid.UU
     return _envelope(item, await repo.slots_of(session, [item.id]))
 
 
+# What an item's row adds to a list page besides its slots' ciphertext (label, ids, times), roughly.
+ITEM_OVERHEAD = 512
+
+
 async def list_items(
     session: AsyncSession, principal: Principal, params: ListParams, template_ids: list[uuid.UUID] | None
 ) -> ItemsOut:
     rows = await repo.list_items(session, principal.user_id, params, template_ids)
-    items, next_after = cut(rows, params, lambda i: i.id)
+    sizes = await repo.slot_bytes(session, [i.id for i in rows[: params.per_page]])
+    items, next_after = cut(rows, params, lambda i: i.id, lambda i: ITEM_OVERHEAD + sizes.get(i.id, 0))
     slots = await repo.slots_of(session, [i.id for i in items])
     by_item: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for slot in slots:

@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import PublicKey
-from strongroom.vault.pagination import ListParams, paginate
 
 
 async def own_key(session: AsyncSession, user_id: uuid.UUID, key_id: uuid.UUID) -> PublicKey | None:

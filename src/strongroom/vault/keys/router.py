@@ -8,11 +8,11 @@ from fastapi import APIRouter
 
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
+from strongroom.kit.pagination import ListPage
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import Now
 from strongroom.vault.keys import service
 from strongroom.vault.keys.schemas import PublicKeyEnvelope, PublicKeyIn, PublicKeysOut
-from strongroom.vault.pagination import ListPage
 
 router = APIRouter(tags=["public keys"])
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from strongroom.vault.pagination import Meta
+from strongroom.kit.pagination import Meta
 
 MAX_PEM = 5000
 

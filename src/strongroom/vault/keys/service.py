@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.crypto import KeyFormatError, fingerprint, load_public_key, public_key_strategy
 from strongroom.kit.errors import invalid, not_found
+from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.vault.auth import Principal
 from strongroom.vault.keys import repository as repo
 from strongroom.vault.keys.schemas import PublicKeyIn, PublicKeyOut, PublicKeysOut
 from strongroom.vault.models import PublicKey
-from strongroom.vault.pagination import ListParams, cut, meta
 
 MIN_KEY_BITS = 2048
 

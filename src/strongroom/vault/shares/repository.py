@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import Connection, EncryptionSpace, Item, Share, Slot, User
-from strongroom.vault.pagination import ListParams, paginate
 
 
 def live(now: datetime) -> ColumnElement[bool]:

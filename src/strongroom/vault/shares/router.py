@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query, Response
 
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
+from strongroom.kit.pagination import ListPage, meta
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import Now
-from strongroom.vault.pagination import ListPage, meta
 from strongroom.vault.shares import create, service, update, views
 from strongroom.vault.shares.schemas import (
     IncomingItemsPage,

@@ -13,8 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from strongroom.kit.pagination import Meta
 from strongroom.vault.cards import ItemOut, Sideloads, SlotOut
-from strongroom.vault.pagination import Meta
 
 MAX_SHARES_PER_REQUEST = 100
 MAX_TERMS = 10_000

@@ -6,6 +6,7 @@ request's session and flushes, never commits.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,11 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from strongroom.kit.errors import AppError, not_found
+from strongroom.kit.pagination import ListParams, cut
 from strongroom.vault.auth import Principal
 from strongroom.vault.models import AcceptanceRequired, Share
-from strongroom.vault.pagination import ListParams, cut
 from strongroom.vault.shares import repository
 from strongroom.vault.tasks import repository as tasks
+
+
+def _share_bytes(share: Share) -> int:
+    """What a share adds to a list page, roughly: its ciphertext plus its row."""
+    return 512 + (len(json.dumps(share.encrypted_values)) if share.encrypted_values else 0)
 
 
 async def list_shares(
@@ -31,7 +37,7 @@ async def list_shares(
 ) -> tuple[list[Share], uuid.UUID | None]:
     """One page of the caller's live shares (given, received or both) and the next-page cursor."""
     rows = await repository.page_of_shares(session, principal.user_id, outgoing, item_id, params, now)
-    return cut(rows, params, lambda share: share.id)
+    return cut(rows, params, lambda share: share.id, _share_bytes)
 
 
 async def get_share(session: AsyncSession, principal: Principal, share_id: uuid.UUID, now: datetime) -> Share:

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from strongroom.kit.ids import new_id
+from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import ClientTask, ClientTaskState, Share
-from strongroom.vault.pagination import ListParams, paginate
 
 UPDATE_SHARES = "update_shares"
 

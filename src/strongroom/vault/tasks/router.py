@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query
 
 from strongroom.kit.db import DbSession, writes
 from strongroom.kit.errors import error_responses
+from strongroom.kit.pagination import ListPage, meta
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import AppSettings, Now
 from strongroom.vault.models import ClientTaskState
-from strongroom.vault.pagination import ListPage, meta
 from strongroom.vault.tasks import service
 from strongroom.vault.tasks.schemas import ClientTasksRead, ClientTasksUpdate
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from strongroom.kit.pagination import Meta
 from strongroom.vault.models import ClientTaskState
-from strongroom.vault.pagination import Meta
 
 MAX_TASKS_PER_UPDATE = 200
 

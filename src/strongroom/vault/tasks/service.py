@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.errors import conflict, invalid, not_found
+from strongroom.kit.pagination import ListParams, cut
 from strongroom.vault.auth import Principal
 from strongroom.vault.models import ClientTask, ClientTaskState
-from strongroom.vault.pagination import ListParams, cut
 from strongroom.vault.tasks import repository
 from strongroom.vault.tasks.schemas import ClientTaskRead, ClientTasksUpdate
 

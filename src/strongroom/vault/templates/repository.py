@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import ItemTemplate, TemplateSlot
-from strongroom.vault.pagination import ListParams, paginate
 
 
 def _visible_to(user_id: uuid.UUID) -> ColumnElement[bool]:

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
+from strongroom.kit.pagination import ListPage
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import Now
-from strongroom.vault.pagination import ListPage
 from strongroom.vault.templates import service
 from strongroom.vault.templates.schemas import TemplateEnvelope, TemplateIn, TemplatesOut
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from strongroom.kit.pagination import Meta
 from strongroom.vault.cards import ItemTemplateOut, Sideloads, SlotOut
-from strongroom.vault.pagination import Meta
 
 MAX_TEMPLATE_SLOTS = 100
 

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.errors import conflict, invalid, not_found
 from strongroom.kit.ids import new_id
+from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.vault.auth import Principal
 from strongroom.vault.cards import SlotOut, check_slot_type, template_out, template_slot_out
 from strongroom.vault.models import ItemTemplate, TemplateSlot
-from strongroom.vault.pagination import ListParams, cut, meta
 from strongroom.vault.templates import repository as repo
 from strongroom.vault.templates.schemas import TemplateEnvelope, TemplateIn, TemplatesOut
 from strongroom.vault.validation import name_for
