@@ -78,9 +78,11 @@ class SessionIn(BaseModel):
     srp_m: str
 
 
-def bare_app(engine: AsyncEngine) -> FastAPI:
-    """The same database work as the Keystore's routes, with nothing else around it."""
+def bare_app(engine: AsyncEngine, reader: AsyncEngine | None = None) -> FastAPI:
+    """The same database work as the Keystore's routes, with nothing else around it (``reader``, default
+    ``engine``, serves the reads)."""
     app = FastAPI()
+    reads = reader or engine
     users, challenges = cast(Table, User.__table__), cast(Table, SrpChallenge.__table__)
     sessions, copies = cast(Table, Session.__table__), cast(Table, EncryptionSpaceKey.__table__)
     spaces = cast(Table, EncryptionSpace.__table__)
@@ -138,7 +140,7 @@ def bare_app(engine: AsyncEngine) -> FastAPI:
 
     @app.get("/encryption_spaces/{space_id}")
     async def get_space(space_id: uuid.UUID, authorization: str = Header()) -> dict[str, Any]:
-        async with engine.begin() as conn:
+        async with reads.begin() as conn:
             principal = (
                 await conn.execute(
                     select(sessions.c.id, sessions.c.user_id, sessions.c.expires_at).where(

@@ -96,9 +96,13 @@ async def _sideloads(
     return Response(json.dumps(body, default=str), status_code=status, media_type="application/json")
 
 
-def bare_app(engine: AsyncEngine) -> FastAPI:
-    """Endpoints issuing the statements the real ones issue, without the Vault's layers."""
+def bare_app(engine: AsyncEngine, reader: AsyncEngine | None = None) -> FastAPI:
+    """Endpoints issuing the statements the real ones issue, without the Vault's layers.
+
+    ``reader`` (default ``engine``) serves the reads, as the Vault's read-only pool does on SQLite.
+    """
     app = FastAPI()
+    reads = reader or engine
 
     @app.post("/shares", status_code=201)
     async def create(body: dict[str, Any], authorization: str | None = Header(default=None)) -> Response:
@@ -160,7 +164,7 @@ def bare_app(engine: AsyncEngine) -> FastAPI:
     @app.get("/shares/{share_id}")
     async def one(share_id: uuid.UUID, authorization: str | None = Header(default=None)) -> Response:
         now = datetime.now(UTC)
-        async with engine.begin() as conn:
+        async with reads.begin() as conn:
             user = await _principal(conn, authorization)
             share = (
                 await conn.execute(
@@ -176,7 +180,7 @@ def bare_app(engine: AsyncEngine) -> FastAPI:
     @app.get("/shares")
     async def page(authorization: str | None = Header(default=None), per_page: int = PER_PAGE) -> Response:
         now = datetime.now(UTC)
-        async with engine.begin() as conn:
+        async with reads.begin() as conn:
             user = await _principal(conn, authorization)
             rows: dict[uuid.UUID, Any] = {}
             for column in (SHARES.c.sender_id, SHARES.c.recipient_id):
@@ -187,6 +191,17 @@ def bare_app(engine: AsyncEngine) -> FastAPI:
                     rows[row.id] = row
             shares = sorted(rows.values(), key=lambda row: row.id)[:per_page]
             return await _sideloads(conn, shares, user)
+
+    @app.get("/items")
+    async def items(authorization: str | None = Header(default=None), per_page: int = PER_PAGE) -> Response:
+        async with reads.begin() as conn:
+            user = await _principal(conn, authorization)
+            stmt = select(ITEMS).where(ITEMS.c.user_id == user).order_by(ITEMS.c.id).limit(per_page + 1)
+            rows = (await conn.execute(stmt)).all()[:per_page]
+            ids = [row.id for row in rows]
+            slots = (await conn.execute(select(SLOTS).where(SLOTS.c.item_id.in_(ids)))).all() if ids else []
+        body = {"items": [dict(r._mapping) for r in rows], "slots": [dict(r._mapping) for r in slots]}
+        return Response(json.dumps(body, default=str), media_type="application/json")
 
     return app
 
