@@ -354,7 +354,7 @@ def _backend(name: str, work: Path, connections: list[int], repeats: int, second
         databases = [create_database(admin), create_database(admin)]
         urls = {"vault": sqlalchemy_url(admin, databases[0]), "keystore": sqlalchemy_url(admin, databases[1])}
         workers = 2
-    settings = {
+    settings: dict[str, str | int | float | bool] = {
         "service_credential": SERVICE,
         "vault_database_url": urls["vault"],
         "keystore_database_url": urls["keystore"],

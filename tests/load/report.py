@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.load.stats import Recorder, markdown_table, summarize
+from tests.load.stats import Recorder, markdown_table, percentile, summarize
 
 __all__ = ["Outcome", "render"]
 
@@ -28,6 +28,7 @@ class Outcome:
     mails: dict[str, int] = field(default_factory=dict)  # outbox rows by state at the end
     driver_cpu_seconds: float = 0.0
     load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load average at the start and at the end
+    server_timings: dict[str, list[float]] = field(default_factory=dict)  # seconds inside the servers
     skipped: str | None = None
 
     @property
@@ -70,6 +71,19 @@ def _section(outcome: Outcome) -> list[str]:
         "(a mail whose invitation was accepted before the worker reached it is cancelled, not sent)",
         "",
     ]
+    inside = sorted(t for values in outcome.server_timings.values() for t in values)
+    wall = outcome.signup_seconds + outcome.flow_seconds
+
+    def at(fraction: float) -> str:
+        return _ms(percentile(inside, fraction) * 1000) if inside else "?"
+
+    lines[-1:-1] = [
+        f"- **server-side p95: {at(0.95)} ms** (p50 {at(0.50)}, p99 {at(0.99)}) over {len(inside)} requests, "
+        "timed inside the servers (access log); client-side figures below include the driver's own waiting",
+        f"- load driver: {outcome.driver_cpu_seconds:.0f} s CPU in {wall:.0f} s = "
+        f"{100 * outcome.driver_cpu_seconds / wall if wall else 0:.0f}% of one core (near 100%: the driver "
+        "saturated, and client-side latency overstates the server's)",
+    ]
     if r.first_failures:
         lines += ["First failures:", "", *(f"    {f}" for f in r.first_failures), ""]
     lines += ["### Flow steps (one step = several requests)", ""]
@@ -101,6 +115,17 @@ def _section(outcome: Outcome) -> list[str]:
             ],
         )
     )
+    if outcome.server_timings:
+        lines += ["", "### Requests by route, timed inside the servers", ""]
+        lines.append(
+            markdown_table(
+                ["route", "count", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+                [
+                    [s.name, s.count, _ms(s.p50_ms), _ms(s.p95_ms), _ms(s.p99_ms), _ms(s.max_ms)]
+                    for s in summarize(outcome.server_timings)
+                ],
+            )
+        )
     return [*lines, ""]
 
 

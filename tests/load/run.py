@@ -42,7 +42,7 @@ from tests.faults.keypool import KeySupply, load_keypairs, patched_keygen
 from tests.faults.process import ServiceProcess, free_port, strongroom_env
 from tests.load.flow import VirtualUser, run_population
 from tests.load.report import Outcome, render
-from tests.load.stats import Recorder, TimedTransport
+from tests.load.stats import Recorder, TimedTransport, server_timings
 from tests.support import admin_execute, create_database, drop_database, sqlalchemy_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,6 +162,7 @@ def _run(
     time.sleep(3)
     outcome.memory_kib = [s.peak_memory_kib() for s in servers]
     outcome.cpu_seconds = [_cpu_seconds(s.pid) if s.running else None for s in servers]
+    outcome.server_timings = server_timings(s.log_path for s in servers)
     outcome.mails = asyncio.run(_mail_states(vault_url))
     return outcome
 
@@ -178,7 +179,8 @@ class Backend:
             "invitations_per_user": UNLIMITED,
             "claims_per_user": UNLIMITED,
             "srp_challenges_per_username": UNLIMITED,
-            "log_level": "WARNING",
+            # INFO: one access line per request with the server's own timing, for the report.
+            "log_level": "INFO",
         }
 
     def sqlite(self, keys: list[crypto.KeyPair]) -> Outcome:

@@ -7,6 +7,7 @@ requests group by endpoint.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
@@ -14,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -148,3 +150,25 @@ def markdown_table(headers: Iterable[str], rows: Iterable[Iterable[object]]) -> 
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def server_timings(logs: Iterable[Path]) -> dict[str, list[float]]:
+    """Seconds each request took inside the servers, by ``METHOD /service/route``, from their access logs
+    (JSON lines of ``strongroom.access``, written at INFO: from the request's arrival at the app to its
+    last byte handed to the server)."""
+    found: dict[str, list[float]] = {}
+    for log in logs:
+        try:
+            text = log.read_text(errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if '"strongroom.access"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            name = f"{entry.get('method')} /{entry.get('service')}{entry.get('route')}"
+            found.setdefault(name, []).append(float(entry["ms"]) / 1000)
+    return found
