@@ -28,6 +28,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +45,8 @@ from strongroom.kit.db import create_engine
 ROOT = Path(__file__).resolve().parents[1]
 UNLIMITED = 10**9
 SPACES_PER_RUN = 4000
+# Pre-made login proofs per run of the session step (more requests than this come back refused).
+SRP_LOGINS_PER_RUN = int(os.environ.get("BENCH_HTTP_SRP_LOGINS") or 600)
 
 
 @dataclass
@@ -64,7 +68,9 @@ class Endpoint:
     path: str
     token: str
     body: str | None = None
-    fresh_spaces: bool = False  # each POST needs a new encryption space
+    # Requests that can be made only once (a new share needs a new space; a login proof answers one
+    # challenge): a fresh list of bodies for each run, sent in turn.
+    bodies: Callable[[Target], list[str]] | None = None
 
 
 @dataclass
@@ -172,7 +178,39 @@ async def _seed(base: str, vault_url: str, keystore_url: str) -> Seed:
     )
 
 
+def _share_bodies(seed: Seed) -> Callable[[Target], list[str]]:
+    def make(_: Target) -> list[str]:
+        bodies = []
+        for _n in range(min(SPACES_PER_RUN, len(seed.spaces))):
+            body = json.loads(json.dumps(seed.share_body))
+            body["shares"][0]["encryption_space_id"] = seed.spaces.pop()
+            bodies.append(json.dumps(body))
+        return bodies
+
+    return make
+
+
+CHALLENGES = "/keystore/srp/challenges"
+
+
+def _login_proofs(target: Target) -> list[str]:
+    """Session bodies for fresh challenges of ``target`` (each proof answers one challenge, once)."""
+
+    def one(client: httpx.Client) -> str:
+        srp = SrpClient(USERNAME, PASSWORD)
+        a = srp.public_a_hex()
+        r = client.post(CHALLENGES, json={"username": USERNAME, "srp_a": a})
+        r.raise_for_status()
+        challenge = r.json()["challenge"]
+        m1 = srp.process_challenge(challenge["challenge_salt"], challenge["challenge_b"])
+        return json.dumps({"username": USERNAME, "srp_a": a, "srp_m": m1})
+
+    with httpx.Client(base_url=target.url, timeout=60) as client, ThreadPoolExecutor(4) as pool:
+        return list(pool.map(lambda _: one(client), range(SRP_LOGINS_PER_RUN)))
+
+
 def _endpoints(seed: Seed) -> list[Endpoint]:
+    challenge = json.dumps({"username": USERNAME, "srp_a": seed.srp_a})
     return [
         Endpoint("GET /vault/shares/{id}", "GET", f"/vault/shares/{seed.share_id}", seed.bob.token),
         Endpoint("GET /vault/shares", "GET", "/vault/shares?per_page=50", seed.bob.token),
@@ -183,15 +221,16 @@ def _endpoints(seed: Seed) -> list[Endpoint]:
             f"/keystore/encryption_spaces/{seed.space_id}",
             seed.ks_token,
         ),
+        Endpoint("POST /vault/shares", "POST", "/vault/shares", seed.alice.token, bodies=_share_bodies(seed)),
         Endpoint(
-            "POST /vault/shares", "POST", "/vault/shares", seed.alice.token, json.dumps(seed.share_body), True
+            "SRP log-in 1/2: POST /keystore/srp/challenges", "POST", "/keystore/srp/challenges", "", challenge
         ),
         Endpoint(
-            "POST /keystore/srp/challenges",
+            "SRP log-in 2/2: POST /keystore/srp/session",
             "POST",
-            "/keystore/srp/challenges",
+            "/keystore/srp/session",
             "",
-            json.dumps({"username": USERNAME, "srp_a": seed.srp_a}),
+            bodies=_login_proofs,
         ),
     ]
 
@@ -200,17 +239,18 @@ def _endpoints(seed: Seed) -> list[Endpoint]:
 
 LUA = """
 local method, path, token, body = %s, %s, %s, %s
-local spaces = {}
-local spaces_file = %s
-if spaces_file ~= "" then for line in io.lines(spaces_file) do spaces[#spaces + 1] = line end end
+local bodies = {}
+local bodies_file = %s
+if bodies_file ~= "" then for line in io.lines(bodies_file) do bodies[#bodies + 1] = line end end
 local n = 0
 local headers = {["Content-Type"] = "application/json"}
 if token ~= "" then headers["Authorization"] = token end
 request = function()
   local b = body
-  if #spaces > 0 then
-    n = n + 1
-    b = string.gsub(body, "__SPACE__", spaces[n] or "exhausted")
+  if #bodies > 0 then
+    -- Past the end, the bodies come round again and are refused (counted as errors).
+    n = n %% #bodies + 1
+    b = bodies[n]
   end
   return wrk.format(method, path, headers, b)
 end
@@ -222,21 +262,15 @@ def _lua_string(value: str) -> str:
 
 
 def _wrk(
-    url: str, endpoint: Endpoint, connections: int, seconds: float, work: Path, spaces: list[str]
+    url: str, endpoint: Endpoint, connections: int, seconds: float, work: Path, bodies: list[str]
 ) -> dict[str, float]:
-    spaces_file = ""
-    body = endpoint.body or ""
-    if endpoint.fresh_spaces:
-        spaces_file = str(work / "spaces.txt")
-        Path(spaces_file).write_text("\n".join(spaces) + "\n")
-        shares = json.loads(body)
-        shares["shares"][0]["encryption_space_id"] = "__SPACE__"
-        body = json.dumps(shares)
+    bodies_file = ""
+    if bodies:
+        bodies_file = str(work / "bodies.txt")
+        Path(bodies_file).write_text("\n".join(bodies) + "\n")
     script = work / "request.lua"
-    script.write_text(
-        LUA
-        % tuple(_lua_string(v) for v in (endpoint.method, endpoint.path, endpoint.token, body, spaces_file))
-    )
+    values = (endpoint.method, endpoint.path, endpoint.token, endpoint.body or "", bodies_file)
+    script.write_text(LUA % tuple(_lua_string(v) for v in values))
     out = subprocess.run(
         [
             "wrk",
@@ -294,13 +328,9 @@ def _measure(
         for endpoint in _endpoints(seed):
             for conns in connections:
                 for target in targets:
-                    spaces = (
-                        [seed.spaces.pop() for _ in range(min(SPACES_PER_RUN, len(seed.spaces)))]
-                        if endpoint.fresh_spaces
-                        else []
-                    )
+                    bodies = endpoint.bodies(target) if endpoint.bodies is not None else []
                     cpu = _tree_cpu(target.pid)
-                    figures = _wrk(target.url, endpoint, conns, seconds, work, spaces)
+                    figures = _wrk(target.url, endpoint, conns, seconds, work, bodies)
                     cpu = _tree_cpu(target.pid) - cpu
                     entry = results.setdefault((endpoint.name, conns, target.name), Figures())
                     entry.rps.append(figures["rps"])
