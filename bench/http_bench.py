@@ -419,7 +419,8 @@ def _backend(name: str, work: Path, connections: list[int], repeats: int, second
         seed = asyncio.run(_seed(base, urls["vault"], urls["keystore"]))
         with (work / "twin.log").open("wb") as log:
             twin = subprocess.Popen(
-                [sys.executable, "-m", "bench.http_twin", str(twin_port), str(workers)],
+                # Not ``-m``: worker processes spawned from a ``-m`` main module died at start.
+                [sys.executable, "-c", f"from bench.http_twin import main; main({twin_port}, {workers})"],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -458,13 +459,13 @@ def main() -> None:
         "servers' own.",
         "",
     ]
+    out.parent.mkdir(parents=True, exist_ok=True)
     for backend in backends:
         print(f"{backend}:", flush=True)
         sections.append(
             _backend(backend, ROOT / "var" / "bench-http" / backend, connections, repeats, seconds)
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(sections))
+        out.write_text("\n".join(sections))  # each backend's table as soon as it is measured
     print(out.read_text())
 
 
