@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -19,6 +20,7 @@ from strongroom.keystore.app import create_app as create_keystore
 from strongroom.kit.clock import Clock
 from strongroom.kit.db import create_engine, ensure_sqlite_dir
 from strongroom.kit.errors import error_response
+from strongroom.kit.headers import SecurityHeadersMiddleware
 from strongroom.kit.logging import configure_logging
 from strongroom.kit.migrate import upgrade
 from strongroom.kit.settings import Services, Settings
@@ -75,6 +77,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
         routes=[Route("/health", health), Mount("/keystore", keystore), Mount("/vault", vault)],
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error},
+        # The mounted apps set these on their own answers; this covers /health and unknown paths.
+        middleware=[Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://"))],
     )
     app.state.keystore = keystore
     app.state.vault = vault
@@ -153,6 +157,9 @@ def serve(
             timeout_keep_alive=75,
             log_config=None,
             access_log=False,
+            # Forwarded headers are judged by the app against STRONGROOM_TRUSTED_PROXIES, not by uvicorn
+            # (which believes any peer on loopback).
+            proxy_headers=False,
         )
         return
 
@@ -163,6 +170,7 @@ def serve(
         log_config=None,
         access_log=False,
         lifespan="on",
+        proxy_headers=False,  # see above: STRONGROOM_TRUSTED_PROXIES
         # Longer than clients' keep-alive expiry (httpx: 5 s), so a client never sends on a connection the
         # server is closing at that very moment.
         timeout_keep_alive=75,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from strongroom.kit.auth import ServiceCaller
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
+from strongroom.kit.ratelimit import per_address
 from strongroom.vault.accounts import service
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenEnvelope,
@@ -49,7 +50,13 @@ async def get_admission_token(
     return AdmissionTokenEnvelope(admission_token=await service.admission_token_status(session, token_value))
 
 
-@router.post("/me", status_code=201, response_model=MeCreatedOut, responses=error_responses(401, 409, 422))
+@router.post(
+    "/me",
+    status_code=201,
+    response_model=MeCreatedOut,
+    responses=error_responses(401, 409, 422, 429),
+    dependencies=[per_address("signup", "signups_per_address")],
+)
 async def create_me(body: MeIn, session: DbSession, now: Now, settings: AppSettings) -> MeCreatedOut:
     """Sign up with a single-use admission token; the session token comes back encrypted to ``public_key``."""
     user, encrypted = await service.create_account(session, body, now, settings)
@@ -73,7 +80,12 @@ async def delete_me(principal: CurrentUser, session: DbSession) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/session", response_model=SessionEnvelope, responses=error_responses(422))
+@router.post(
+    "/session",
+    response_model=SessionEnvelope,
+    responses=error_responses(422, 429),
+    dependencies=[per_address("login", "logins_per_address")],
+)
 async def create_session(
     body: SessionIn, session: DbSession, now: Now, settings: AppSettings
 ) -> SessionEnvelope:
