@@ -17,11 +17,13 @@ the limited one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from fastapi.routing import iter_route_contexts
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strongroom.kit.errors import error_response
@@ -61,19 +63,28 @@ class BodyLimitMiddleware:
         self.app = app
         self._routes_of = routes_of
         self._settings = settings
-        self._marked: list[tuple[Any, str]] | None = None
+        self._marked: list[tuple[re.Pattern[str], set[str], str]] | None = None
 
     def _limit(self, scope: Scope) -> int:
         if self._marked is None:
+            # Routes are all added by the time the first request comes; only the marked ones are kept.
             self._marked = [
-                (route, getattr(route.endpoint, BODY_LIMIT_ATTRIBUTE))
-                for route in self._routes_of()
-                if hasattr(getattr(route, "endpoint", None), BODY_LIMIT_ATTRIBUTE)
+                (
+                    compile_path(route.path)[0],
+                    set(route.methods or ()),
+                    getattr(route.endpoint, BODY_LIMIT_ATTRIBUTE),
+                )
+                for route in iter_route_contexts(self._routes_of())
+                if route.path and hasattr(route.endpoint, BODY_LIMIT_ATTRIBUTE)
             ]
-        for route, setting in self._marked:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return int(getattr(self._settings, setting))
+        if self._marked:
+            path, root = scope["path"], scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]  # a mounted app's routes are matched without the mount's prefix
+            method = scope.get("method", "")
+            for pattern, methods, setting in self._marked:
+                if method in methods and pattern.match(path):
+                    return int(getattr(self._settings, setting))
         return int(self._settings.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
