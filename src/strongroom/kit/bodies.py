@@ -21,8 +21,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.exceptions import HTTPException
 from fastapi.routing import iter_route_contexts
+from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
