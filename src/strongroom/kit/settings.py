@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from enum import StrEnum
+from ipaddress import ip_network
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -140,6 +141,16 @@ class Settings(BaseSettings):
     quota_keypairs_per_user: int = Field(default=1_000, ge=1)
     quota_deks_per_user: int = Field(default=20_000, ge=1)
     # --- end Hardening ---
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        for part in value.replace(",", " ").split():
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or CIDR: {part[:60]}") from None
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
