@@ -7,6 +7,7 @@ import base64
 import uuid
 
 import httpx
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -97,3 +98,29 @@ async def test_an_expired_token_is_refused_used_or_not(
     clock.advance(settings.session_lifetime)
     assert (await vault.get("/me", headers=used)).status_code == 401
     assert (await vault.get("/me", headers=unused)).status_code == 401
+
+
+async def test_vault_unauthenticated_endpoints_are_limited_per_address(
+    settings: Settings, vault_app: FastAPI, keys: KeyPool
+) -> None:
+    settings.logins_per_address = 3
+    settings.signups_per_address = 2
+    pem = keys.take().public_pem
+    async with (
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=vault_app, client=("203.0.113.9", 1)), base_url="http://t"
+        ) as flood,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=vault_app, client=("198.51.100.7", 1)), base_url="http://t"
+        ) as other,
+        LifespanManager(vault_app),
+    ):
+        for path, body, limit in (
+            ("/session", {"public_key": pem}, 3),
+            ("/me", {"public_key": pem, "admission_token": "adm_unknown"}, 2),
+        ):
+            for _ in range(limit):
+                assert (await flood.post(path, json=body)).status_code != 429
+            r = await flood.post(path, json=body)
+            assert (r.status_code, r.json()["errors"][0]["error"]) == (429, "rate_limited")
+            assert (await other.post(path, json=body)).status_code != 429
