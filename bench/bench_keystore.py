@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from pytest_benchmark.fixture import BenchmarkFixture
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.support import with_loopback_limits
 
 from strongroom.crypto import (
     SrpClient,
@@ -184,12 +185,16 @@ async def srp_login(client: httpx.AsyncClient) -> str:
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
     data_dir: Path = tmp_path_factory.mktemp("bench-keystore")
-    settings = Settings(
-        data_dir=data_dir,
-        srp_challenges_per_username=10**9,
-        srp_failures_per_username=10**9,
-        srp_failures_per_address=10**9,
-        log_level="WARNING",
+    settings = with_loopback_limits(
+        Settings(
+            data_dir=data_dir,
+            srp_challenges_per_username=10**9,
+            srp_failures_per_username=10**9,
+            srp_failures_per_address=10**9,
+            srp_challenges_backstop_per_username=10**9,
+            srp_failures_backstop_per_username=10**9,
+            log_level="WARNING",
+        )
     )
     runner = asyncio.Runner()
     app = create_app(settings)

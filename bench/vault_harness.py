@@ -24,6 +24,7 @@ from fastapi import FastAPI, Header, HTTPException, Response
 from pydantic import SecretStr
 from sqlalchemy import Table, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tests.support import with_loopback_limits
 
 from strongroom.crypto import (
     KeyPair,
@@ -389,12 +390,14 @@ async def _link_spaces(engine: AsyncEngine, user: str, connection_id: str, count
 @asynccontextmanager
 async def harness(folder: Path, stored: int = 0) -> AsyncIterator[Harness]:
     """A running Vault; with ``stored``, that many bulk shares (half Alice's, half between two others)."""
-    settings = Settings(
-        data_dir=folder,
-        service_credential=SecretStr(SERVICE),
-        run_mail_worker=False,
-        log_json=True,
-        log_level="WARNING",
+    settings = with_loopback_limits(
+        Settings(
+            data_dir=folder,
+            service_credential=SecretStr(SERVICE),
+            run_mail_worker=False,
+            log_json=True,
+            log_level="WARNING",
+        )
     )
     app = create_app(settings)
     async with AsyncExitStack() as stack:

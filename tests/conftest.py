@@ -27,6 +27,7 @@ from tests.support import (
     in_ci,
     postgres_admin_url,
     sqlalchemy_url,
+    with_loopback_limits,
 )
 
 SERVICES: tuple[Service, ...] = ("keystore", "vault")
@@ -102,12 +103,14 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def settings(tmp_path: Path, database_urls: dict[Service, str]) -> Settings:
     """Settings for an in-process test server on fresh databases (no background mail worker)."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        keystore_database_url=database_urls["keystore"],
-        vault_database_url=database_urls["vault"],
-        service_credential=SecretStr("test-service-credential"),
-        public_url="http://testserver",
-        run_mail_worker=False,
-        log_json=True,
+    return with_loopback_limits(
+        Settings(
+            data_dir=tmp_path / "data",
+            keystore_database_url=database_urls["keystore"],
+            vault_database_url=database_urls["vault"],
+            service_credential=SecretStr("test-service-credential"),
+            public_url="http://testserver",
+            run_mail_worker=False,
+            log_json=True,
+        )
     )

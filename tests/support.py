@@ -7,13 +7,35 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
 POSTGRES_ENV = "STRONGROOM_TEST_POSTGRES_URL"
+SettingsT = TypeVar("SettingsT")
+
+# Every test client comes from 127.0.0.1, so the per-address limits of the unauthenticated endpoints are
+# raised out of the way of suites that sign up many users; the tests of those limits set them low again.
+LOOPBACK_LIMITS: dict[str, int] = {
+    "signups_per_address": 1_000_000,
+    "usernames_per_address": 1_000_000,
+    "challenges_per_address": 1_000_000,
+    "logins_per_address": 1_000_000,
+}
+
+
+def with_loopback_limits(settings: SettingsT) -> SettingsT:
+    """``settings`` with :data:`LOOPBACK_LIMITS` applied (returned for use in an expression)."""
+    for key, value in LOOPBACK_LIMITS.items():
+        setattr(settings, key, value)
+    return settings
+
+
+def loopback_env() -> dict[str, str]:
+    """:data:`LOOPBACK_LIMITS` as ``STRONGROOM_*`` environment variables (for server processes)."""
+    return {f"STRONGROOM_{key.upper()}": str(value) for key, value in LOOPBACK_LIMITS.items()}
 
 
 def in_ci() -> bool:

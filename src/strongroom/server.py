@@ -11,6 +11,7 @@ import uvicorn
 import uvloop
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -21,6 +22,7 @@ from strongroom.keystore.app import create_app as create_keystore
 from strongroom.kit.clock import Clock
 from strongroom.kit.db import create_engine, ensure_sqlite_dir
 from strongroom.kit.errors import error_response
+from strongroom.kit.headers import SecurityHeadersMiddleware
 from strongroom.kit.logging import configure_logging
 from strongroom.kit.migrate import upgrade
 from strongroom.kit.serving import server_config
@@ -78,6 +80,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
         routes=[Route("/health", health), Mount("/keystore", keystore), Mount("/vault", vault)],
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error},
+        # The mounted apps set these on their own answers; this covers /health and unknown paths.
+        middleware=[Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://"))],
     )
     app.state.keystore = keystore
     app.state.vault = vault

@@ -15,6 +15,7 @@ from strongroom.cli import app
 from strongroom.kit.settings import Settings
 from tests.client.keypool import use_key_pool
 from tests.client.live import live_server
+from tests.support import with_loopback_limits
 
 PASSPHRASE = "cli test passphrase"
 
@@ -36,11 +37,13 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real server for the module's tests; RSA keys come from the test key pool."""
     data_dir = tmp_path_factory.mktemp("server")
-    settings = Settings(
-        data_dir=data_dir,
-        service_credential=SecretStr("test-service-credential"),
-        run_mail_worker=False,
-        log_json=True,
+    settings = with_loopback_limits(
+        Settings(
+            data_dir=data_dir,
+            service_credential=SecretStr("test-service-credential"),
+            run_mail_worker=False,
+            log_json=True,
+        )
     )
     with pytest.MonkeyPatch.context() as patch:
         use_key_pool(patch)

@@ -257,6 +257,23 @@ def test_check_verifier_accepts_registration_values_and_rejects_bad_ones(account
             check_verifier(salt, bad_verifier)
 
 
+@pytest.mark.parametrize(
+    "bad_verifier",
+    ["01", "02", "0" * 511 + "2", format(N - 1, "x"), format(N >> 65, "x").rjust(512, "0")],
+)
+def test_check_verifier_refuses_values_outside_the_groups_proper_range(
+    account: tuple[str, str], bad_verifier: str
+) -> None:
+    with pytest.raises(SrpError, match="proper range"):
+        check_verifier(account[0], bad_verifier)
+
+
+def test_check_verifier_refuses_a_salt_of_one_repeated_byte(account: tuple[str, str]) -> None:
+    for bad_salt in ("00" * 32, "ff" * 16):
+        with pytest.raises(SrpError, match="not random"):
+            check_verifier(bad_salt, account[1])
+
+
 def test_fake_values_are_stable_per_user_and_secret_and_look_real() -> None:
     salt = fake_salt("nobody", SERVER_SECRET)
     verifier = fake_verifier("nobody", SERVER_SECRET)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import loopback_env
+
 READY = re.compile(r"^Keystore:\s+(\S+)/keystore$", re.M)
 
 
@@ -32,6 +34,7 @@ def strongroom_command() -> str:
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any STRONGROOM_* setting of the developer's shell."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    env.update(loopback_env())
     env.update(extra)
     return env
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support import loopback_env
+
 __all__ = ["ServiceProcess", "free_port", "strongroom_command", "strongroom_env"]
 
 
@@ -44,6 +46,7 @@ def free_port() -> int:
 def strongroom_env(settings: Mapping[str, str | int | float | bool]) -> dict[str, str]:
     """This process's environment without any ``STRONGROOM_*`` variable, plus ``STRONGROOM_<KEY>`` = value."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
+    env.update(loopback_env())
     for key, value in settings.items():
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         env[f"STRONGROOM_{key.upper()}"] = text

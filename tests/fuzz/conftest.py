@@ -25,6 +25,7 @@ from strongroom.kit.settings import Settings
 from strongroom.server import create_app
 from tests.security.databases import fresh_databases
 from tests.security.keys import recording_keys
+from tests.support import with_loopback_limits
 
 BASE_URL = "http://testserver"
 SERVICE_CREDENTIAL = "fuzz-service-credential"
@@ -155,13 +156,15 @@ def fuzz_server(
     postgres_templates: dict[Service, str] | None,
 ) -> Iterator[FuzzServer]:
     with fresh_databases(request.param, tmp_path_factory.mktemp("fuzz-db"), postgres_templates) as urls:
-        settings = Settings(
-            data_dir=tmp_path_factory.mktemp("fuzz-data"),
-            keystore_database_url=urls["keystore"],
-            vault_database_url=urls["vault"],
-            service_credential=SecretStr(SERVICE_CREDENTIAL),
-            public_url=BASE_URL,
-            run_mail_worker=False,
+        settings = with_loopback_limits(
+            Settings(
+                data_dir=tmp_path_factory.mktemp("fuzz-data"),
+                keystore_database_url=urls["keystore"],
+                vault_database_url=urls["vault"],
+                service_credential=SecretStr(SERVICE_CREDENTIAL),
+                public_url=BASE_URL,
+                run_mail_worker=False,
+            )
         )
         with recording_keys():
             main, sacrificial, ids = asyncio.run(_populate(settings))

@@ -16,7 +16,10 @@ import pytest
 import schemathesis
 from schemathesis.engine import Status, events, from_schema
 
+from tests.fuzz import formats
 from tests.fuzz.conftest import REAL_RECORDS, FuzzServer
+
+formats.register()
 
 # A fixed seed and deterministic generation: every run sends the same requests. The budget keeps the whole
 # fuzz run (both services, both backends) within a few minutes on two cores.

@@ -45,6 +45,7 @@ class FakeVault:
     mode: str = "ok"
     tokens: dict[str, bool] = field(default_factory=dict)
     issued: int = 0
+    lookups: int = 0
 
     def app(self) -> FastAPI:
         vault = self
@@ -83,6 +84,7 @@ class FakeVault:
         @app.get("/admission_tokens/{token_value}")
         async def lookup(token_value: str, authorization: str | None = Header(default=None)) -> Any:
             check(authorization)
+            vault.lookups += 1
             if token_value not in vault.tokens:
                 raise HTTPException(404)
             return answer(200, token_value)

@@ -15,6 +15,7 @@ from strongroom.keystore.app import create_app
 from strongroom.keystore.models import AdmissionToken
 from strongroom.kit.clock import FrozenClock
 from strongroom.kit.settings import Settings
+from strongroom.kit.tokens import hash_token
 from strongroom.server import create_app as create_server
 from tests.keystore.helpers import FakeVault, rsa_keypair, sign_up
 from tests.support import app_client
@@ -49,6 +50,26 @@ async def test_a_used_token_answers_409(client: httpx.AsyncClient, fake_vault: F
     assert r.status_code == 409
     assert r.json()["errors"][0]["error"] == "admission_token_used"
     assert fake_vault.issued == 1
+
+
+async def test_a_used_token_is_kept_as_a_hash_only(
+    client: httpx.AsyncClient, app: FastAPI, fake_vault: FakeVault
+) -> None:
+    account = await sign_up(client)
+    value = (await client.get("/external_admission_tokens", headers=account.headers)).json()[
+        "external_admission_token"
+    ]["vault_api_admission_token"]
+    fake_vault.tokens[value] = True
+    lookups = fake_vault.lookups
+    for _ in range(2):
+        r = await client.get("/external_admission_tokens", headers=account.headers)
+        assert (r.status_code, r.json()["errors"][0]["error"]) == (409, "admission_token_used")
+    assert fake_vault.lookups == lookups + 1  # once used, the Vault is not asked again
+    async with app.state.sessions() as session:
+        stored = (await session.execute(select(AdmissionToken.token_value))).scalars().all()
+    assert len(stored) == 1
+    assert value not in stored[0]
+    assert stored[0] == f"used:sha256:{hash_token(value)}"
 
 
 async def test_racing_first_calls_store_one_token(

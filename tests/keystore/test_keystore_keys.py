@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from strongroom.crypto import encrypt_with_passphrase, generate_key, wrap_key
 from strongroom.keystore.models import KeyEncryptionKey
+from strongroom.kit.settings import Settings
 from tests.keystore.helpers import (
     Account,
     rsa_keypair,
@@ -434,3 +435,22 @@ async def test_unknown_ids_answer_404(client: httpx.AsyncClient, alice: Account)
         r = await client.request(method, path, json={} if method == "PATCH" else None, headers=alice.headers)
         assert r.status_code == 404, (method, path)
         assert r.json()["errors"][0]["error"] == "not_found"
+
+
+async def test_keypairs_and_deks_past_their_quotas_answer_422(
+    settings: Settings, client: httpx.AsyncClient, alice: Account
+) -> None:
+    settings.quota_deks_per_user = 2
+    settings.quota_keypairs_per_user = 1
+    for i in range(3):
+        r = await client.post(
+            "/data_encryption_keys",
+            json={"serialized_data_encryption_key": wrapped_key()},
+            headers=alice.headers,
+        )
+        assert r.status_code == (201 if i < 2 else 422), r.text
+    assert r.json()["errors"][0]["error"] == "quota_exceeded"
+    for i in range(2):
+        r = await client.post("/keypairs", json=keypair_body(i), headers=alice.headers)
+        assert r.status_code == (201 if i < 1 else 422), r.text
+    assert r.json()["errors"][0]["error"] == "quota_exceeded"

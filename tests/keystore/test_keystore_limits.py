@@ -7,6 +7,7 @@ Each runs with the in-memory limiter, and the username-keyed ones also with Redi
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -119,3 +120,77 @@ async def test_claims_per_user(limited: httpx.AsyncClient, clock: FrozenClock) -
             assert r.status_code == 200
         else:
             assert_limited(r)
+
+
+def from_address(client: httpx.AsyncClient, address: str) -> httpx.AsyncClient:
+    """A client on the same app whose requests come from ``address``."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=transport.app, client=(address, 40000)), base_url=client.base_url
+    )
+
+
+async def test_the_owner_logs_in_while_an_attacker_elsewhere_is_throttled(limited: httpx.AsyncClient) -> None:
+    # limited: 2 failures and 5 challenges per username and address. Before, both were per username alone:
+    # the attacker's failures locked the owner out for the whole window.
+    username, password = await register(limited)
+    async with (
+        from_address(limited, "203.0.113.66") as attacker,
+        from_address(limited, "198.51.100.7") as owner,
+    ):
+        for _ in range(2):
+            assert (await login(attacker, username, b"guess")).status_code == 401
+        assert_limited(await login(attacker, username, b"guess"))
+        assert_limited(await login(attacker, username, password))  # even the right password, from there
+        assert (await challenge(attacker, username)).status_code == 200  # the 5th challenge from there
+        assert_limited(await challenge(attacker, username))
+        r = await login(owner, username, password)
+        assert r.status_code == 200, r.text
+
+
+async def test_the_per_username_backstop_slows_instead_of_blocking(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    settings.srp_failures_backstop_per_username = 2
+    settings.srp_backstop_delay = 0.3
+    async with app_client(create_app(settings, clock=clock, vault_app=FakeVault().app())) as client:
+        username, password = await register(client)
+        for i in range(2):
+            async with from_address(client, f"203.0.113.{i + 1}") as attacker:
+                assert (await login(attacker, username, b"guess")).status_code == 401
+        async with from_address(client, "198.51.100.7") as owner:
+            started = time.perf_counter()
+            r = await login(owner, username, password)
+            assert r.status_code == 200, r.text
+            assert time.perf_counter() - started >= 0.3
+
+
+@pytest.mark.parametrize(
+    ("path", "setting"),
+    [
+        ("/srp/username", "usernames_per_address"),
+        ("/srp/users", "signups_per_address"),
+        ("/srp/challenges", "challenges_per_address"),
+        ("/srp/session", "logins_per_address"),
+    ],
+)
+async def test_unauthenticated_endpoints_are_limited_per_address(
+    settings: Settings, clock: FrozenClock, path: str, setting: str
+) -> None:
+    setattr(settings, setting, 3)
+    body: dict[str, object] = {"username": "nobody", "srp_a": SrpClient("nobody", b"x").public_a_hex()}
+    if path == "/srp/session":
+        body["srp_m"] = "00" * 32
+    if path == "/srp/users":
+        body = {"username": "nobody", "srp_salt": "zz", "srp_verifier": "zz"}
+    app = create_app(settings, clock=clock, vault_app=FakeVault().app())
+    async with (
+        app_client(app) as client,
+        from_address(client, "203.0.113.9") as flood,
+        from_address(client, "198.51.100.7") as other,
+    ):
+        for _ in range(3):
+            assert (await flood.post(path, json=body)).status_code != 429
+        assert_limited(await flood.post(path, json=body))
+        assert (await other.post(path, json=body)).status_code != 429

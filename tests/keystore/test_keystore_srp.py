@@ -105,6 +105,8 @@ async def test_racing_registrations_of_one_username_have_one_winner(client: http
         ("srp_verifier", "00", "invalid_srp_value"),  # v = 0 is out of range
         ("srp_verifier", "ff" * 257, "validation_failed"),  # longer than N
         ("srp_salt", "00", "invalid_srp_value"),  # a salt of one byte
+        ("srp_salt", "00" * 32, "invalid_srp_value"),  # no random salt is all zeros
+        ("srp_verifier", "02", "invalid_srp_value"),  # g^1: outside the group's proper range
         ("username", "has.dot", "validation_failed"),
         ("username", "x" * 65, "validation_failed"),
     ],

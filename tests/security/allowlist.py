@@ -133,6 +133,7 @@ VAULT: Mapping[str, Mapping[str, str]] = {
         "admission_token_id": "which admission token created the account",
         "joined_at": _CREATED,
         "updated_at": _UPDATED,
+        "session_epoch": "a counter bumped by logging out everywhere",
     },
     "sessions": {
         "id": _ID,
@@ -140,6 +141,11 @@ VAULT: Mapping[str, Mapping[str, str]] = {
         "token_hash": "SHA-256 of the session token",
         "created_at": _CREATED,
         "expires_at": "when the session ends",
+        "revoked_at": "when the session was logged out",
+    },
+    "server_secrets": {
+        "name": "which server secret",
+        "value": "a key of the server's own (signs session tokens), never a user's",
     },
     "item_templates": {
         "id": _ID,

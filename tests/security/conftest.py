@@ -24,6 +24,7 @@ from tests.security.databases import SERVICES, fresh_databases
 from tests.security.dump import DatabaseReader
 from tests.security.keys import recording_keys
 from tests.security.world import BASE_URL, SERVICE_CREDENTIAL, World, build_world
+from tests.support import with_loopback_limits
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -42,13 +43,15 @@ async def world(
     world_databases: dict[Service, str], tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[World]:
     """Both services in-process on the module's databases, and the world built in them."""
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("world-data"),
-        keystore_database_url=world_databases["keystore"],
-        vault_database_url=world_databases["vault"],
-        service_credential=SecretStr(SERVICE_CREDENTIAL),
-        public_url=BASE_URL,
-        run_mail_worker=False,
+    settings = with_loopback_limits(
+        Settings(
+            data_dir=tmp_path_factory.mktemp("world-data"),
+            keystore_database_url=world_databases["keystore"],
+            vault_database_url=world_databases["vault"],
+            service_credential=SecretStr(SERVICE_CREDENTIAL),
+            public_url=BASE_URL,
+            run_mail_worker=False,
+        )
     )
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     with recording_keys():

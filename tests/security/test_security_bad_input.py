@@ -21,7 +21,15 @@ from tests.security.keys import recording_keys
 
 BASE_URL = "http://testserver"
 SERVICE_PATHS = {("vault", "/admission_tokens"), ("vault", "/admission_tokens/{token_value}")}
-BROKEN_BODIES = [b'{"not json', b"[1, 2", b"\xff\xfe", b'{"a": 1,}', b"nul\x00l"]
+BROKEN_BODIES = [
+    b'{"not json',
+    b"[1, 2",
+    b"\xff\xfe",
+    b'{"a": 1,}',
+    b"nul\x00l",
+    b"[" * 100_000 + b"]" * 100_000,  # nested past any parser's recursion limit
+    b'{"username": "\xc3\x28"}',  # invalid UTF-8 inside a string
+]
 
 
 @pytest.fixture

@@ -291,6 +291,16 @@ def _check_ciphertext(service: str, dump: DatabaseDump) -> tuple[list[str], int]
     return problems, checked
 
 
+def _sqlite_files(settings: Settings) -> list[Path]:
+    """Every file SQLite wrote for the two databases: the database, its -wal, -shm and -journal files."""
+    files: list[Path] = []
+    for url in (settings.keystore_database_url, settings.vault_database_url):
+        if url.startswith("sqlite"):
+            database = Path(url.split("///", 1)[1])
+            files.extend(p for p in database.parent.glob(f"{database.name}*") if p.is_file())
+    return files
+
+
 def _mail_files(mail_dir: Path) -> list[bytes]:
     return [p.read_bytes() for p in sorted(mail_dir.rglob("*")) if p.is_file()]
 
@@ -337,6 +347,16 @@ async def test_no_canary_and_no_client_key_reaches_a_database_a_mail_or_a_log(
     vault_text = b"\n".join(v for _, _, v in dumps["vault"].cells())
     assert b"Alice's car" in vault_text
     assert b"bob@example.test" in vault_text
+
+    # The files themselves, WAL and journals included, while the server still runs: a value deleted or
+    # overwritten (a blanked mail body) must not survive in free space or in an older page of the log.
+    files = _sqlite_files(settings)
+    assert files or not settings.vault_database_url.startswith("sqlite"), "no database file found"
+    for path in files:
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+        data = path.read_bytes()
+        for needles in (session.needles, session.tokens, session.invitation_tokens):
+            problems.extend(f"file {path.name}: {hit}" for hit in needles.found_in(data))
 
     mails = _mail_files(settings.resolved_mail_dir)
     assert len(mails) == session.mails_delivered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import httpx
@@ -108,3 +109,33 @@ async def test_expiry_is_checked_against_the_request_time(
     assert (await vault.get(f"/shares/{shared.id}", headers=bob.headers)).status_code == 200
     clock.advance(1)
     assert (await vault.get(f"/shares/{shared.id}", headers=bob.headers)).status_code == 404
+
+
+EXTREME_TIMES = [
+    "9999-12-31T23:59:59-14:00",  # overflowed converting to UTC (a 500)
+    "9999-12-31T23:59:59.999999+00:00",
+    "0001-01-01T00:00:00+14:00",
+    "1969-12-31T23:59:59Z",
+    "9000-01-01T00:00:00Z",
+]
+
+
+async def test_extreme_expiry_times_answer_422(vault: httpx.AsyncClient) -> None:
+    world = await build_world(vault, big_key_pool())
+    for value in EXTREME_TIMES:
+        update = await vault.put(
+            "/shares",
+            json={"shares": [{"id": world.share.id, "expires_at": value}]},
+            headers=world.alice.headers,
+        )
+        assert (update.status_code, error_code(update)) == (422, "validation_failed"), (value, update.text)
+        body = {
+            "shareable_id": str(uuid.uuid4()),
+            "connection_id": world.conns["bd"]["id"],
+            "expires_at": value,
+        }
+        create = await post_share(vault, world.bob, body)
+        assert (create.status_code, error_code(create)) == (422, "validation_failed"), (value, create.text)
+    assert (await vault.get(f"/shares/{world.share.id}", headers=world.bob.headers)).json()["share"][
+        "expires_at"
+    ] is None

@@ -321,6 +321,7 @@ async def test_sessions_are_stored_only_as_hashes(
 
     async with app_client(vault_app) as client:
         user = await sign_up(client, keys)
+        assert (await client.get("/me", headers=user.headers)).status_code == 200  # first use: the row
         async with vault_app.state.sessions() as session:
             hashes = (await session.execute(select(VaultSession.token_hash))).scalars().all()
     assert hashes

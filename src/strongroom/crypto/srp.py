@@ -107,11 +107,24 @@ def _public_b(v: int, b: int) -> bytes:
     return _pad((_K * v + pow(G, b, N)) % N)
 
 
+# A verifier is g^x mod N for a 256-bit hash x: spread evenly over the group, so one below N / 2^64 has a
+# chance of 2^-64 of being honest; such values (v = 2 is g^1) are hand-made, and their "password" known.
+_MIN_VERIFIER = N >> 64
+
+
 def _parse_verifier(verifier_hex: str) -> int:
     v = _to_int(_from_hex(verifier_hex, "verifier", max_bytes=_N_BYTES))
     if not 0 < v < N:
         raise SrpError("verifier is out of range")
     return v
+
+
+def _check_registration_verifier(v: int) -> None:
+    """Refuse a verifier no client makes: 1 (x = 0), N − 1 (the element of order 2), and hand-made small
+    values (see ``_MIN_VERIFIER``). With g = 2 a generator of the whole group mod the safe prime N (2 is a
+    non-residue since N ≡ 3 mod 8), the proper range is the rest."""
+    if v in (1, N - 1) or v < _MIN_VERIFIER:
+        raise SrpError("verifier is out of the group's proper range")
 
 
 def create_verifier(username: str, password: bytes, salt: bytes | None = None) -> tuple[str, str]:
@@ -130,13 +143,16 @@ def create_verifier(username: str, password: bytes, salt: bytes | None = None) -
 def check_verifier(salt_hex: str, verifier_hex: str) -> None:
     """Validate registration values received from a client (what a server stores for later logins).
 
-    Accepts a salt of 16 to 64 bytes (jsrp makes 32) and a verifier ``0 < v < N`` of at most 256 bytes.
+    Accepts a salt of 16 to 64 bytes (jsrp makes 32), not all one byte value, and a verifier of at most 256
+    bytes in the group's proper range: ``N / 2^64 <= v < N - 1``, ``v != 1``.
     Raises :class:`SrpError` naming the bad field; never echoes the value.
     """
-    _from_hex(salt_hex, "salt", max_bytes=_MAX_SALT_BYTES)
-    if len(salt_hex) // 2 < _MIN_SALT_BYTES:
+    salt = _from_hex(salt_hex, "salt", max_bytes=_MAX_SALT_BYTES)
+    if len(salt) < _MIN_SALT_BYTES:
         raise SrpError("salt is too short")
-    _parse_verifier(verifier_hex)
+    if len(set(salt)) == 1:  # all one byte value (00…): no random salt looks like that
+        raise SrpError("salt is not random")
+    _check_registration_verifier(_parse_verifier(verifier_hex))
 
 
 class SrpClient:

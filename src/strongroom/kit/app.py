@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 import strongroom
+from strongroom.kit.bodies import BodyLimitMiddleware
 from strongroom.kit.clock import Clock, SystemClock
 from strongroom.kit.db import (
     create_engine,
@@ -21,6 +22,7 @@ from strongroom.kit.db import (
     session_factory,
 )
 from strongroom.kit.errors import ErrorBody, error_responses, install_error_handlers
+from strongroom.kit.headers import SecurityHeadersMiddleware, install_docs
 from strongroom.kit.logging import AccessLogMiddleware
 from strongroom.kit.migrate import Service, upgrade
 from strongroom.kit.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -99,6 +101,8 @@ def build_app(
         version=strongroom.__version__,
         lifespan=lifespan,
         responses=error_responses(500),
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -127,6 +131,9 @@ def build_app(
 
     for router in routers:
         app.include_router(router)
+    install_docs(app, enabled=settings.api_docs)
+    app.add_middleware(BodyLimitMiddleware, routes_of=lambda: app.routes, settings=settings)
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://"))
     app.add_middleware(AccessLogMiddleware, service=service)
     _install_openapi(app)
     return app
@@ -166,6 +173,13 @@ def _install_openapi(app: FastAPI) -> None:
                         "400",
                         {
                             "description": "Malformed request body",
+                            "content": {"application/json": {"schema": error_ref}},
+                        },
+                    )
+                    responses.setdefault(
+                        "413",
+                        {
+                            "description": "Request body too large",
                             "content": {"application/json": {"schema": error_ref}},
                         },
                     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Annotated, Protocol
+
+from pydantic import AfterValidator
 
 
 class Clock(Protocol):
@@ -38,6 +40,26 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+# What a client may send as a time: wide enough for any real expiry, narrow enough that converting to UTC and
+# adding the lifetimes the services use never leaves Python's datetime range (9999-12-31T23:59:59-14:00 did).
+EARLIEST_INPUT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_INPUT = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _input_in_range(value: datetime) -> datetime:
+    try:
+        utc = as_utc(value)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+    if not EARLIEST_INPUT <= utc < LATEST_INPUT:
+        raise ValueError("the time must be between 1970-01-01 and 9000-01-01 UTC")
+    return utc
+
+
+InputDatetime = Annotated[datetime, AfterValidator(_input_in_range)]
+"""A datetime from a client, as aware UTC; out-of-range values answer 422 instead of overflowing later."""
 
 
 def isoformat(value: datetime | None) -> str | None:

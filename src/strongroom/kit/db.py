@@ -8,6 +8,7 @@ raises, *before* the response is sent, so a client that saw success can rely on 
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -30,11 +31,35 @@ def is_sqlite(url: str) -> bool:
 
 
 def ensure_sqlite_dir(url: str) -> None:
-    """Create the folder of a SQLite file URL (SQLite creates the file, not its folder)."""
+    """Create the folder of a SQLite file URL (mode 0700) and the file itself (mode 0600), so that only the
+    service's own user can read them; SQLite gives its ``-wal`` and ``-shm`` files the file's mode."""
     if is_sqlite(url):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = url.split("///", 1)[-1].split("?", 1)[0]
+        if path and path != ":memory:" and not path.startswith("file::memory:"):
+            file = Path(path)
+            if not file.parent.exists():
+                file.parent.mkdir(parents=True, mode=0o700)
+            os.close(os.open(file, os.O_CREAT | os.O_RDWR, 0o600))
+            for companion in (file, file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
+                if companion.exists():
+                    companion.chmod(0o600)
+
+
+async def scrub_sqlite(engine: AsyncEngine) -> None:
+    """Make deleted and overwritten values unrecoverable from a SQLite database's files.
+
+    ``secure_delete`` (set on every connection) zeroes freed space in the pages written from then on, but
+    the write-ahead log still holds the older copies of those pages: a ``TRUNCATE`` checkpoint copies the
+    latest pages into the database file and empties the log. Callers run it after blanking a secret (an
+    invitation mail's body once it is sent). No-op on other databases.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        # The driver connection, outside any transaction (a checkpoint cannot run inside one).
+        cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        await cursor.close()
 
 
 def create_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> AsyncEngine:
@@ -75,6 +100,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten values are zeroed in the file, not left in free space (see scrub_sqlite).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -77,6 +77,7 @@ _DESCRIPTIONS = {
     409: "Conflict",
     410: "Gone",
     422: "Validation failed",
+    413: "Request body too large, or a quota exceeded",
     429: "Rate limited",
 }
 
@@ -118,9 +119,12 @@ _STATUS_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
-    413: "payload_too_large",
+    413: "body_too_large",
     415: "unsupported_media_type",
 }
+
+
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -139,6 +143,10 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 400 and message == _FASTAPI_BODY_ERROR:
+            # FastAPI's answer for a body json.loads could not take other than by JSONDecodeError: nesting
+            # past the recursion limit, invalid UTF-8 inside a string.
+            code, message = "malformed_json", "request body is not valid JSON"
         return error_response(exc.status_code, code, message, exc.headers)
 
     app.add_exception_handler(AppError, app_error)

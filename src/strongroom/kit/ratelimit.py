@@ -10,8 +10,11 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
+from fastapi import Depends, Request
+
+from strongroom.kit.auth import client_address
 from strongroom.kit.errors import rate_limited
 
 
@@ -112,3 +115,15 @@ async def enforce(limiter: RateLimiter, key: str, limit: int, window: int) -> No
     retry = await limiter.hit(key, limit, window)
     if retry is not None:
         raise rate_limited(retry)
+
+
+def per_address(name: str, setting: str) -> Any:
+    """A route dependency: at most ``settings.<setting>`` requests per ``address_window`` from one client
+    address (:func:`~strongroom.kit.auth.client_address`) to the endpoints sharing ``name``; else 429."""
+
+    async def limit(request: Request) -> None:
+        settings = request.app.state.settings
+        key = f"{request.app.state.service}:addr:{name}:{client_address(request)}"
+        await enforce(request.app.state.limiter, key, getattr(settings, setting), settings.address_window)
+
+    return Depends(limit)

@@ -112,6 +112,9 @@ def server_config(app: Any, settings: Settings, **kwargs: Any) -> ServerConfig:
         log_config=None,
         access_log=False,
         server_header=False,
+        # Forwarded headers are judged by the app against STRONGROOM_TRUSTED_PROXIES, not by uvicorn
+        # (which believes any peer on loopback).
+        proxy_headers=False,
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
         backlog=settings.listen_backlog,
         **kwargs,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from enum import StrEnum
+from ipaddress import ip_network
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     # Abuse limits: at most N events per window (seconds).
     rate_limit_backend: RateLimitBackend = RateLimitBackend.MEMORY
     redis_url: str = ""
+    # Per username and address (see srp_failures_backstop_per_username).
     srp_failures_per_username: int = 10
     srp_failures_per_address: int = 50
     srp_failures_window: int = 15 * 60
@@ -122,6 +124,43 @@ class Settings(BaseSettings):
     # List pages stop adding rows once their records reach this many bytes (at least one row per page).
     max_page_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     # --- end Serving ---
+    # --- Hardening (limits on what a hostile client can make the services do) ---
+    # Largest request body (bytes), enforced while it streams in, before parsing and authentication; a route
+    # may opt into another limit (kit/bodies.py). Over it: 413 ``body_too_large``.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Serve /docs (Swagger UI, assets served locally, never from a CDN); the OpenAPI JSON is always served.
+    api_docs: bool = True
+    # Peers (addresses or CIDRs, comma-separated) whose X-Forwarded-For / Forwarded headers are believed.
+    # None by default: the peer's own address is the client's.
+    trusted_proxies: str = ""
+    # Per-address limits on unauthenticated endpoints: at most N requests per window (seconds).
+    signups_per_address: int = Field(default=20, ge=1)
+    usernames_per_address: int = Field(default=60, ge=1)
+    challenges_per_address: int = Field(default=300, ge=1)
+    logins_per_address: int = Field(default=300, ge=1)
+    address_window: int = Field(default=3600, ge=1)
+    # srp_failures_per_username and srp_challenges_per_username count per username *and* address, so nobody
+    # elsewhere can lock the owner out; past this looser backstop per username from all addresses, answers
+    # are delayed by srp_backstop_delay seconds instead of refused.
+    srp_failures_backstop_per_username: int = Field(default=100, ge=1)
+    srp_challenges_backstop_per_username: int = Field(default=600, ge=1)
+    srp_backstop_delay: float = Field(default=1.0, ge=0)
+    # Per-user quotas.
+    quota_bytes_per_user: int = Field(default=100 * 1024 * 1024, ge=1)
+    quota_items_per_user: int = Field(default=10_000, ge=1)
+    quota_keypairs_per_user: int = Field(default=1_000, ge=1)
+    quota_deks_per_user: int = Field(default=20_000, ge=1)
+    # --- end Hardening ---
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        for part in value.replace(",", " ").split():
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or CIDR: {part[:60]}") from None
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

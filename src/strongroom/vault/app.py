@@ -18,6 +18,7 @@ from strongroom.vault.connections.router import router as connections_router
 from strongroom.vault.invitations.router import router as invitations_router
 from strongroom.vault.items.router import router as items_router
 from strongroom.vault.keys.router import router as keys_router
+from strongroom.vault.sessions import signing_key
 from strongroom.vault.shares.router import router as shares_router
 from strongroom.vault.spaces.router import router as spaces_router
 from strongroom.vault.tasks.router import router as tasks_router
@@ -65,12 +66,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with (
-            database(app, "vault", settings.vault_database_url, settings),
-            mail_worker(app, settings),
-            sweeper.running(app),
-        ):
-            yield
+        async with database(app, "vault", settings.vault_database_url, settings):
+            async with app.state.sessions() as session, session.begin():
+                app.state.session_signing_key = await signing_key(session)
+            async with mail_worker(app, settings), sweeper.running(app):
+                yield
 
     return build_app(
         service="vault",

@@ -13,13 +13,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import select
 
 from strongroom.kit.auth import BearerToken
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import unauthorized
 from strongroom.kit.tokens import hash_token
+from strongroom.vault import sessions
 from strongroom.vault.deps import Now
 from strongroom.vault.models import VaultSession
 
@@ -32,15 +33,31 @@ class Principal:
     session_id: uuid.UUID
 
 
-async def _principal(token: BearerToken, session: DbSession, now: Now) -> Principal:
+def _signing_key(request: Request) -> bytes:
+    key: bytes = request.app.state.session_signing_key
+    return key
+
+
+SigningKey = Annotated[bytes, Depends(_signing_key)]
+
+
+async def _principal(token: BearerToken, session: DbSession, now: Now, key: SigningKey) -> Principal:
+    token_hash = hash_token(token)
     row = (
         await session.execute(
-            select(VaultSession.id, VaultSession.user_id).where(
-                VaultSession.token_hash == hash_token(token), VaultSession.expires_at > now
+            select(VaultSession.id, VaultSession.user_id, VaultSession.revoked_at).where(
+                VaultSession.token_hash == token_hash, VaultSession.expires_at > now
             )
         )
     ).one_or_none()
     if row is None:
+        # Not used before: a token this Vault signed becomes a session now (vault/sessions.py).
+        claims = sessions.verify(key, token)
+        created = await sessions.materialize(session, claims, token_hash, now) if claims else None
+        if created is None or created.revoked_at is not None or created.expires_at <= now:
+            raise unauthorized("invalid or expired session token")
+        return Principal(user_id=created.user_id, session_id=created.id)
+    if row.revoked_at is not None:
         raise unauthorized("invalid or expired session token")
     return Principal(user_id=row.user_id, session_id=row.id)
 

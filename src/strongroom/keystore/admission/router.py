@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
@@ -12,7 +12,7 @@ from strongroom.keystore.admission.vault_client import VaultAdmissions
 from strongroom.keystore.deps import ClockDep
 from strongroom.keystore.principal import CurrentUser
 from strongroom.kit.db import DbSession, writes
-from strongroom.kit.errors import error_responses
+from strongroom.kit.errors import error_response, error_responses
 
 router = APIRouter(tags=["external_admission_tokens"])
 
@@ -33,7 +33,10 @@ async def get_external_admission_token(
     session: DbSession,
     clock: ClockDep,
     vault: Annotated[VaultAdmissions, Depends(_vault)],
-) -> ExternalAdmissionTokenResponse:
+) -> Any:
     """A single-use Vault admission token for this account (the same one until it is used)."""
-    token = await service.external_admission_token(session, principal, vault, now=clock.now())
+    try:
+        token = await service.external_admission_token(session, principal, vault, now=clock.now())
+    except service.AdmissionTokenUsed as used:
+        return error_response(used.status, used.code, used.message)
     return ExternalAdmissionTokenResponse(external_admission_token=token)

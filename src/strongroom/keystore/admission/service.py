@@ -18,7 +18,8 @@ from strongroom.keystore.admission.schemas import ExternalAdmissionTokenRead
 from strongroom.keystore.admission.vault_client import VaultAdmissions, vault_error
 from strongroom.keystore.models import AdmissionToken
 from strongroom.keystore.principal import Principal
-from strongroom.kit.errors import conflict
+from strongroom.kit.errors import AppError
+from strongroom.kit.tokens import hash_token
 
 log = logging.getLogger("strongroom.keystore.admission")
 
@@ -28,7 +29,8 @@ async def external_admission_token(
 ) -> ExternalAdmissionTokenRead:
     """The user's Vault admission token: made on first call, the same one afterwards while unused.
 
-    409 ``admission_token_used`` once the Vault reports it used; 503/502 when the Vault cannot answer.
+    409 ``admission_token_used`` (:class:`AdmissionTokenUsed`) once the Vault reports it used, from when on
+    only its hash is kept; 503/502 when the Vault cannot answer.
     """
     row = await repository.token_of(session, principal.user_id)
     if row is None:
@@ -51,10 +53,28 @@ async def external_admission_token(
         else:
             log.info("admission token issued", extra={"user_id": str(principal.user_id)})
             return _read(row)
+    if row.token_value.startswith(USED_PREFIX):
+        raise AdmissionTokenUsed()
     state = await vault.lookup(row.token_value)
     if state.used:
-        raise conflict("admission_token_used", "the Vault admission token of this account has been used")
+        # Kept as a hash from now on: a used token admits nobody, and nothing needs its value again.
+        row.token_value = f"{USED_PREFIX}{hash_token(row.token_value)}"
+        await session.flush()
+        raise AdmissionTokenUsed()
     return _read(row)
+
+
+USED_PREFIX = "used:sha256:"
+
+
+class AdmissionTokenUsed(AppError):
+    """409 ``admission_token_used``. The router answers it without raising, so that the request's
+    transaction commits the token's replacement by its hash."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            409, "admission_token_used", "the Vault admission token of this account has been used"
+        )
 
 
 def _read(row: AdmissionToken) -> ExternalAdmissionTokenRead:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 
-from strongroom.keystore.deps import ClockDep
+from strongroom.keystore.deps import ClockDep, SettingsDep
 from strongroom.keystore.keys import service
 from strongroom.keystore.keys.schemas import (
     DataEncryptionKeyCreate,
@@ -19,11 +19,29 @@ from strongroom.keystore.keys.schemas import (
     KeypairResponse,
     KeypairUpdate,
 )
-from strongroom.keystore.models import EXTERNAL_ID_LENGTH
+from strongroom.keystore.models import EXTERNAL_ID_LENGTH, DataEncryptionKey, Keypair
 from strongroom.keystore.principal import CurrentUser
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
 from strongroom.kit.pagination import Page
+from strongroom.kit.quotas import enforce_count
+
+
+async def _dek_quota(principal: CurrentUser, session: DbSession, settings: SettingsDep) -> None:
+    await enforce_count(
+        session,
+        DataEncryptionKey.user_id,
+        principal.user_id,
+        settings.quota_deks_per_user,
+        "data encryption keys",
+    )
+
+
+async def _keypair_quota(principal: CurrentUser, session: DbSession, settings: SettingsDep) -> None:
+    await enforce_count(
+        session, Keypair.user_id, principal.user_id, settings.quota_keypairs_per_user, "keypairs"
+    )
+
 
 router = APIRouter()
 
@@ -59,6 +77,7 @@ async def get_kek(principal: CurrentUser, session: DbSession) -> KeyEncryptionKe
     status_code=201,
     response_model=DataEncryptionKeyResponse,
     responses=error_responses(401, 422),
+    dependencies=[Depends(_dek_quota)],
     tags=["data_encryption_keys"],
 )
 async def create_dek(
@@ -102,6 +121,7 @@ async def delete_dek(
     status_code=201,
     response_model=KeypairResponse,
     responses=error_responses(401, 409, 422),
+    dependencies=[Depends(_keypair_quota)],
     tags=["keypairs"],
 )
 async def create_keypair(

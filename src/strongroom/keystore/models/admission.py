@@ -14,9 +14,9 @@ from strongroom.keystore.models.base import Base
 class AdmissionToken(Base):
     """The single-use Vault admission token of one user.
 
-    The token value is stored as is, not hashed: asking again must return the same token while it is
-    unused (the reference behaviour). It is a one-time credential worth one Vault account, and only to the
-    holder of this Keystore account, who can ask for it anyway.
+    The token value is stored as is while unused: asking again must return the same token (the reference
+    behaviour). It is a one-time credential worth one Vault account, and only to the holder of this Keystore
+    account, who can ask for it anyway. Once the Vault reports it used, only ``used:sha256:<hash>`` is kept.
     """
 
     __tablename__ = "admission_tokens"

@@ -23,6 +23,7 @@ from strongroom.keystore.srp.schemas import (
 from strongroom.kit.auth import client_address
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_response, error_responses
+from strongroom.kit.ratelimit import per_address
 
 router = APIRouter(tags=["srp"])
 
@@ -40,7 +41,12 @@ def _context(
     )
 
 
-@router.post("/srp/username", response_model=UsernameRead, responses=error_responses(422))
+@router.post(
+    "/srp/username",
+    response_model=UsernameRead,
+    responses=error_responses(422, 429),
+    dependencies=[per_address("username", "usernames_per_address")],
+)
 async def reserve_username(
     session: DbSession,
     request: Request,
@@ -54,7 +60,13 @@ async def reserve_username(
     )
 
 
-@router.post("/srp/users", status_code=201, response_model=UserResponse, responses=error_responses(409, 422))
+@router.post(
+    "/srp/users",
+    status_code=201,
+    response_model=UserResponse,
+    responses=error_responses(409, 422, 429),
+    dependencies=[per_address("signup", "signups_per_address")],
+)
 async def create_user(
     body: UserCreate, session: DbSession, settings: SettingsDep, clock: ClockDep
 ) -> UserResponse:
@@ -62,7 +74,12 @@ async def create_user(
     return UserResponse(user=await service.register(session, body, now=clock.now(), settings=settings))
 
 
-@router.post("/srp/challenges", response_model=ChallengeResponse, responses=error_responses(422, 429))
+@router.post(
+    "/srp/challenges",
+    response_model=ChallengeResponse,
+    responses=error_responses(422, 429),
+    dependencies=[per_address("challenge", "challenges_per_address")],
+)
 async def create_challenge(
     body: ChallengeCreate,
     session: DbSession,
@@ -76,7 +93,12 @@ async def create_challenge(
     return ChallengeResponse(challenge=await service.start_login(session, body, ctx=ctx))
 
 
-@router.post("/srp/session", response_model=SessionResponse, responses=error_responses(401, 422, 429))
+@router.post(
+    "/srp/session",
+    response_model=SessionResponse,
+    responses=error_responses(401, 422, 429),
+    dependencies=[per_address("login", "logins_per_address")],
+)
 async def create_session(
     body: SessionCreate,
     session: DbSession,

@@ -9,6 +9,7 @@ neither the answer nor its timing tells whether the account exists.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import logging
@@ -81,12 +82,25 @@ def _a_hash(srp_a: str) -> str:
     return hashlib.sha256(bytes.fromhex(digits)).hexdigest()
 
 
-def _challenge_key(username: str) -> str:
-    return f"ks:srp:challenge:user:{username}"
+# Limits that refuse are keyed per username *and* address (and per address alone), so an attacker elsewhere
+# cannot lock the owner out; the per-username keys over all addresses only slow answers down (backstop).
+def _challenge_keys(username: str, address: str) -> tuple[str, str]:
+    return f"ks:srp:challenge:user-addr:{username}:{address}", f"ks:srp:challenge:user:{username}"
 
 
-def _failure_keys(username: str, address: str) -> tuple[str, str]:
-    return f"ks:srp:fail:user:{username}", f"ks:srp:fail:addr:{address}"
+def _failure_keys(username: str, address: str) -> tuple[str, str, str]:
+    return (
+        f"ks:srp:fail:user-addr:{username}:{address}",
+        f"ks:srp:fail:addr:{address}",
+        f"ks:srp:fail:user:{username}",
+    )
+
+
+async def _backstop_delay(ctx: SrpContext, blocked: int | None) -> None:
+    """Past a per-username backstop, answer late rather than not at all: guessing slows for everyone,
+    and the owner still gets in."""
+    if blocked is not None and ctx.settings.srp_backstop_delay > 0:
+        await asyncio.sleep(ctx.settings.srp_backstop_delay)
 
 
 async def reserve_username(
@@ -150,16 +164,19 @@ async def start_login(session: AsyncSession, data: ChallengeCreate, *, ctx: SrpC
     """Begin an SRP login: store the server's secret ``b`` for ``(username, A)`` and answer salt and ``B``.
 
     Unknown usernames get a decoy challenge (see the module doc). 422 ``invalid_srp_value`` for
-    ``A ≡ 0 (mod N)``; 429 after ``srp_challenges_per_username`` challenges in the window.
+    ``A ≡ 0 (mod N)``; 429 after ``srp_challenges_per_username`` challenges in the window from one address
+    for one username; slowed past ``srp_challenges_backstop_per_username`` from all addresses.
     """
     if int(data.srp_a, 16) % N == 0:
         raise invalid("invalid_srp_value", "srp_a is out of range")
     settings = ctx.settings
-    await enforce(
-        ctx.limiter,
-        _challenge_key(data.username),
-        settings.srp_challenges_per_username,
-        settings.srp_challenges_window,
+    pair_key, user_key = _challenge_keys(data.username, ctx.address)
+    await enforce(ctx.limiter, pair_key, settings.srp_challenges_per_username, settings.srp_challenges_window)
+    await _backstop_delay(
+        ctx,
+        await ctx.limiter.hit(
+            user_key, settings.srp_challenges_backstop_per_username, settings.srp_challenges_window
+        ),
     )
     user = await repository.user_by_username(session, data.username)
     salt = user.srp_salt if user else decoy_salt(data.username, ctx.server_secret)
@@ -210,14 +227,18 @@ async def _check_proof(
     the username or the address is blocked by failed proofs.
     """
     settings = ctx.settings
-    user_key, address_key = _failure_keys(username, ctx.address)
+    window = settings.srp_failures_window
+    pair_key, address_key, user_key = _failure_keys(username, ctx.address)
     for key, limit in (
-        (user_key, settings.srp_failures_per_username),
+        (pair_key, settings.srp_failures_per_username),
         (address_key, settings.srp_failures_per_address),
     ):
-        retry = await ctx.limiter.blocked(key, limit, settings.srp_failures_window)
+        retry = await ctx.limiter.blocked(key, limit, window)
         if retry is not None:
             raise rate_limited(retry)
+    await _backstop_delay(
+        ctx, await ctx.limiter.blocked(user_key, settings.srp_failures_backstop_per_username, window)
+    )
     challenge = await repository.take_challenge(session, username, _a_hash(srp_a), ctx.now)
     user = (
         await repository.user_by_id(session, challenge.user_id) if challenge and challenge.user_id else None
@@ -236,11 +257,12 @@ async def _check_proof(
         )
     )
     if m2 is None or user is None:
-        await ctx.limiter.hit(user_key, settings.srp_failures_per_username, settings.srp_failures_window)
-        await ctx.limiter.hit(address_key, settings.srp_failures_per_address, settings.srp_failures_window)
+        await ctx.limiter.hit(pair_key, settings.srp_failures_per_username, window)
+        await ctx.limiter.hit(address_key, settings.srp_failures_per_address, window)
+        await ctx.limiter.hit(user_key, settings.srp_failures_backstop_per_username, window)
         log.info("login failed", extra={"challenge_found": challenge is not None})
         raise LoginFailed()
-    await ctx.limiter.reset(user_key)
+    await ctx.limiter.reset(pair_key)
     return user, m2
 
 

@@ -44,11 +44,27 @@ async def user_id_by_login_key(session: AsyncSession, login_key_hash: str) -> uu
     ).scalar_one_or_none()
 
 
-async def add_session(
-    session: AsyncSession, user_id: uuid.UUID, token_hash: str, now: datetime, expires_at: datetime
-) -> None:
-    session.add(VaultSession(user_id=user_id, token_hash=token_hash, created_at=now, expires_at=expires_at))
-    await session.flush()
+async def session_epoch(session: AsyncSession, user_id: uuid.UUID) -> int:
+    epoch = (await session.execute(select(User.session_epoch).where(User.id == user_id))).scalar_one()
+    return int(epoch)
+
+
+async def bump_session_epoch(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_epoch=User.session_epoch + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def revoke_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(VaultSession)
+        .where(VaultSession.id == session_id)
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def delete_expired_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
@@ -56,10 +72,6 @@ async def delete_expired_sessions(session: AsyncSession, user_id: uuid.UUID, now
     await session.execute(
         delete(VaultSession).where(VaultSession.user_id == user_id, VaultSession.expires_at <= now)
     )
-
-
-async def delete_session(session: AsyncSession, session_id: uuid.UUID) -> None:
-    await session.execute(delete(VaultSession).where(VaultSession.id == session_id))
 
 
 async def delete_sessions_of(session: AsyncSession, user_id: uuid.UUID, *, keep: uuid.UUID | None) -> None:

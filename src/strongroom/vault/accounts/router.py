@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from strongroom.kit.auth import ServiceCaller
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
+from strongroom.kit.ratelimit import per_address
 from strongroom.vault.accounts import service
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenEnvelope,
@@ -20,7 +21,7 @@ from strongroom.vault.accounts.schemas import (
     SessionIn,
     SessionOut,
 )
-from strongroom.vault.auth import CurrentUser
+from strongroom.vault.auth import CurrentUser, SigningKey
 from strongroom.vault.deps import AppSettings, Now
 
 router = APIRouter(tags=["accounts"])
@@ -49,10 +50,18 @@ async def get_admission_token(
     return AdmissionTokenEnvelope(admission_token=await service.admission_token_status(session, token_value))
 
 
-@router.post("/me", status_code=201, response_model=MeCreatedOut, responses=error_responses(401, 409, 422))
-async def create_me(body: MeIn, session: DbSession, now: Now, settings: AppSettings) -> MeCreatedOut:
+@router.post(
+    "/me",
+    status_code=201,
+    response_model=MeCreatedOut,
+    responses=error_responses(401, 409, 422, 429),
+    dependencies=[per_address("signup", "signups_per_address")],
+)
+async def create_me(
+    body: MeIn, session: DbSession, now: Now, settings: AppSettings, key: SigningKey
+) -> MeCreatedOut:
     """Sign up with a single-use admission token; the session token comes back encrypted to ``public_key``."""
-    user, encrypted = await service.create_account(session, body, now, settings)
+    user, encrypted = await service.create_account(session, body, now, settings, key)
     return MeCreatedOut(user=service.user_out(user), encrypted_session_authentication_string=encrypted)
 
 
@@ -73,18 +82,24 @@ async def delete_me(principal: CurrentUser, session: DbSession) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/session", response_model=SessionEnvelope, responses=error_responses(422))
+@router.post(
+    "/session",
+    response_model=SessionEnvelope,
+    responses=error_responses(422, 429),
+    dependencies=[per_address("login", "logins_per_address")],
+)
 async def create_session(
-    body: SessionIn, session: DbSession, now: Now, settings: AppSettings
+    body: SessionIn, session: DbSession, now: Now, settings: AppSettings, key: SigningKey
 ) -> SessionEnvelope:
-    """Log in: a session token encrypted to ``public_key`` (one that opens nothing if the key is unknown)."""
-    encrypted = await service.log_in(session, body.public_key, now, settings)
+    """Log in: a session token encrypted to ``public_key`` (one that opens nothing if the key is unknown).
+    Nothing is stored until the token is first used."""
+    encrypted = await service.log_in(session, body.public_key, now, settings, key)
     return SessionEnvelope(session=SessionOut(encrypted_session_authentication_string=encrypted))
 
 
 @router.delete("/session", status_code=204, responses=error_responses(401))
-async def delete_session(principal: CurrentUser, session: DbSession) -> Response:
-    await service.log_out(session, principal)
+async def delete_session(principal: CurrentUser, session: DbSession, now: Now) -> Response:
+    await service.log_out(session, principal, now)
     return Response(status_code=204)
 
 
@@ -92,8 +107,9 @@ async def delete_session(principal: CurrentUser, session: DbSession) -> Response
 async def delete_all_sessions(
     principal: CurrentUser,
     session: DbSession,
+    now: Now,
     except_current: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
     """End every session of the user; with ``except_current`` (any value) the calling session survives."""
-    await service.log_out_all(session, principal, except_current=except_current is not None)
+    await service.log_out_all(session, principal, except_current=except_current is not None, now=now)
     return Response(status_code=204)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -17,6 +16,7 @@ from strongroom.crypto import KeyFormatError, encrypt_with_public_key, load_publ
 from strongroom.kit.errors import AppError, conflict, invalid, not_found
 from strongroom.kit.settings import Settings
 from strongroom.kit.tokens import hash_token, new_token
+from strongroom.vault import sessions
 from strongroom.vault.accounts import repository as repo
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenOut,
@@ -32,7 +32,6 @@ from strongroom.vault.validation import check_email
 log = logging.getLogger("strongroom.vault.accounts")
 
 ADMISSION_PREFIX = "adm"
-SESSION_PREFIX = "vlt"
 MIN_LOGIN_KEY_BITS = 2048
 
 
@@ -64,12 +63,13 @@ def _encrypted_token(key: RSAPublicKey, token: str) -> str:
     return encrypt_with_public_key(key, token.encode("ascii"))
 
 
-async def _open_session(session: AsyncSession, user_id: uuid.UUID, now: datetime, settings: Settings) -> str:
-    """A new session for ``user_id``; returns its token (only the hash is stored)."""
-    token = new_token(SESSION_PREFIX)
-    expires_at = now + timedelta(seconds=settings.session_lifetime)
-    await repo.add_session(session, user_id, hash_token(token), now, expires_at)
-    return token
+async def _open_session(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime, settings: Settings, key: bytes
+) -> str:
+    """A new session token for ``user_id``. Nothing is stored: the token's first use writes its row
+    (vault/sessions.py), so unauthenticated calls of ``POST /session`` leave nothing behind."""
+    epoch = await repo.session_epoch(session, user_id)
+    return sessions.issue(key, user_id=user_id, epoch=epoch, now=now, lifetime=settings.session_lifetime)
 
 
 # --- admission tokens (service credential) ---------------------------------------------------------
@@ -96,7 +96,7 @@ async def admission_token_status(session: AsyncSession, token_value: str) -> Adm
 
 
 async def create_account(
-    session: AsyncSession, body: MeIn, now: datetime, settings: Settings
+    session: AsyncSession, body: MeIn, now: datetime, settings: Settings, signing_key: bytes
 ) -> tuple[User, str]:
     """Create the account ``body.admission_token`` admits, with ``body.public_key`` as its login key.
 
@@ -129,7 +129,7 @@ async def create_account(
     except IntegrityError:
         # Two sign-ups with different admission tokens but the same key raced past the check above.
         raise conflict("public_key_taken", "another account already uses this public key") from None
-    token = await _open_session(session, user.id, now, settings)
+    token = await _open_session(session, user.id, now, settings, signing_key)
     log.info("account created", extra={"user_id": str(user.id)})
     return user, _encrypted_token(key, token)
 
@@ -169,27 +169,37 @@ async def delete_me(session: AsyncSession, principal: Principal) -> None:
 # --- sessions ---------------------------------------------------------------------------------------
 
 
-async def log_in(session: AsyncSession, public_pem: str, now: datetime, settings: Settings) -> str:
-    """A session token encrypted to ``public_pem`` if it is an account's login key.
+async def log_in(
+    session: AsyncSession, public_pem: str, now: datetime, settings: Settings, signing_key: bytes
+) -> str:
+    """A session token encrypted to ``public_pem`` if it is an account's login key; writes nothing.
 
-    For an unknown key the answer has the same shape: a random token that is never stored, encrypted to
-    the given key, so the reply tells nothing about which keys have accounts. 422 ``invalid_public_key``
-    when the key is not an RSA public key.
+    For an unknown key the answer has the same shape: random bytes shaped like a token, encrypted to the
+    given key, so the reply tells nothing about which keys have accounts. 422 ``invalid_public_key`` when
+    the key is not an RSA public key.
     """
     key, key_hash = _login_key(public_pem)
     user_id = await repo.user_id_by_login_key(session, key_hash)
     if user_id is None:
-        return _encrypted_token(key, f"{SESSION_PREFIX}_{secrets.token_urlsafe(32)}")
-    await repo.delete_expired_sessions(session, user_id, now)
-    token = await _open_session(session, user_id, now, settings)
+        return _encrypted_token(key, sessions.decoy())
+    token = await _open_session(session, user_id, now, settings, signing_key)
     return _encrypted_token(key, token)
 
 
-async def log_out(session: AsyncSession, principal: Principal) -> None:
-    await repo.delete_session(session, principal.session_id)
+async def log_out(session: AsyncSession, principal: Principal, now: datetime) -> None:
+    """End the current session. Its row stays, revoked, until the token's own expiry: deleted, the token
+    would verify as an unused one again."""
+    await repo.revoke_session(session, principal.session_id, now)
+    await repo.delete_expired_sessions(session, principal.user_id, now)
 
 
-async def log_out_all(session: AsyncSession, principal: Principal, *, except_current: bool) -> None:
+async def log_out_all(
+    session: AsyncSession, principal: Principal, *, except_current: bool, now: datetime
+) -> None:
+    """End every session of the user (all but the current one with ``except_current``): the epoch bump
+    ends the tokens never used yet, the deletion the used ones."""
+    await repo.bump_session_epoch(session, principal.user_id)
     await repo.delete_sessions_of(
         session, principal.user_id, keep=principal.session_id if except_current else None
     )
+    await repo.delete_expired_sessions(session, principal.user_id, now)

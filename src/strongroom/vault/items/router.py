@@ -21,6 +21,7 @@ from strongroom.vault.items.schemas import (
     SlotEnvelope,
     SlotUpdateIn,
 )
+from strongroom.vault.quotas import ItemQuota, StorageQuota
 
 router = APIRouter(tags=["items"])
 
@@ -57,7 +58,13 @@ async def list_items(
     return await service.list_items(session, principal, page, _template_filter(template_ids, for_template))
 
 
-@router.post("/items", status_code=201, response_model=ItemEnvelope, responses=error_responses(401, 422))
+@router.post(
+    "/items",
+    status_code=201,
+    response_model=ItemEnvelope,
+    responses=error_responses(401, 413, 422),
+    dependencies=[ItemQuota, StorageQuota],
+)
 async def create_item(
     body: ItemCreateIn, principal: CurrentUser, session: DbSession, now: Now
 ) -> ItemEnvelope:
@@ -70,7 +77,12 @@ async def get_item(principal: CurrentUser, session: DbSession, item_id: uuid.UUI
     return await service.get_item(session, principal, item_id)
 
 
-@router.put("/items/{item_id}", response_model=ItemEnvelope, responses=error_responses(401, 404, 409, 422))
+@router.put(
+    "/items/{item_id}",
+    response_model=ItemEnvelope,
+    responses=error_responses(401, 404, 409, 413, 422),
+    dependencies=[StorageQuota],
+)
 async def put_item(
     item_id: uuid.UUID, body: ItemUpdateIn, principal: CurrentUser, session: DbSession, now: Now
 ) -> ItemEnvelope:
@@ -92,7 +104,12 @@ async def get_slot(principal: CurrentUser, session: DbSession, slot_id: uuid.UUI
     return await service.get_slot(session, principal, slot_id)
 
 
-@router.put("/slots/{slot_id}", response_model=SlotEnvelope, responses=error_responses(401, 404, 422))
+@router.put(
+    "/slots/{slot_id}",
+    response_model=SlotEnvelope,
+    responses=error_responses(401, 404, 413, 422),
+    dependencies=[StorageQuota],
+)
 async def put_slot(
     slot_id: uuid.UUID, body: SlotUpdateIn, principal: CurrentUser, session: DbSession, now: Now
 ) -> SlotEnvelope:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from strongroom.kit.clock import Clock, SystemClock
-from strongroom.kit.db import create_engine, ensure_sqlite_dir, session_factory, transaction
+from strongroom.kit.db import create_engine, ensure_sqlite_dir, scrub_sqlite, session_factory, transaction
 from strongroom.kit.migrate import upgrade
 from strongroom.kit.settings import Settings
 from strongroom.vault.mail import outbox
@@ -78,12 +78,15 @@ class MailWorker:
             still_open = mail.invitation_id is None or await outbox.invitation_still_open(
                 session, mail.invitation_id, self._clock.now()
             )
-            if not still_open:
+            if still_open:
+                message = build_message(mail, self._settings, self._clock.now())
+                attempts = mail.attempts
+            else:
                 await outbox.mark_cancelled(session, mail_id, self.name, self._clock.now())
                 log.info("mail cancelled: invitation closed", extra={"mail_id": str(mail_id)})
-                return 0
-            message = build_message(mail, self._settings, self._clock.now())
-            attempts = mail.attempts
+        if not still_open:
+            await self._scrub()
+            return 0
         try:
             await self._transport.deliver(message, str(mail_id))
         except Exception as exc:  # any failure of the mail path: retry later, never crash the worker
@@ -92,8 +95,18 @@ class MailWorker:
         async with transaction(self._sessions) as session:
             if not await outbox.mark_sent(session, mail_id, self.name, self._clock.now()):
                 log.warning("mail sent after its lease ran out", extra={"mail_id": str(mail_id)})
+        await self._scrub()
         log.info("mail sent", extra={"mail_id": str(mail_id), "attempts": attempts})
         return 1
+
+    async def _scrub(self) -> None:
+        """A blanked body (it held an invitation token) must not survive in the SQLite files either."""
+        bind = self._sessions.kw.get("bind")
+        if bind is not None:
+            try:
+                await scrub_sqlite(bind)
+            except Exception as exc:  # a busy database: the next blanking checkpoints again
+                log.warning("checkpoint after blanking failed", extra={"error": type(exc).__name__})
 
     async def _failed(self, mail_id: uuid.UUID, attempts: int, error: str) -> None:
         now = self._clock.now()
@@ -103,6 +116,8 @@ class MailWorker:
         )
         async with transaction(self._sessions) as session:
             await outbox.mark_failed_attempt(session, mail_id, self.name, now, error=error, retry_at=retry_at)
+        if give_up:
+            await self._scrub()
         log.warning(
             "mail delivery failed",
             extra={"mail_id": str(mail_id), "error": error, "attempts": attempts, "gave_up": give_up},

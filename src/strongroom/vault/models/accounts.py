@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from strongroom.kit.ids import new_id
@@ -46,10 +46,14 @@ class User(Base):
     )
     joined_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Bumped by "log out everywhere": session tokens carry the epoch they were issued in (vault/sessions.py).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class VaultSession(Base):
-    """A login session: the token is shown once (encrypted to the login key); only its hash is kept."""
+    """A login session that has been used: the token is shown once (encrypted to the login key) and only
+    its hash is kept. Tokens are self-authenticating until first used (vault/sessions.py); a row exists from
+    then on, and a logged-out one stays (``revoked_at``) until the token's own expiry."""
 
     __tablename__ = "sessions"
     __table_args__ = (Index("ix_sessions_user_id_expires_at", "user_id", "expires_at"),)
@@ -59,3 +63,13 @@ class VaultSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class ServerSecret(Base):
+    """Random server-side keys made once per database (the key that signs session tokens)."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary(64))

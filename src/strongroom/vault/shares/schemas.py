@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from strongroom.kit.clock import InputDatetime
 from strongroom.kit.pagination import Meta
 from strongroom.vault.cards import ItemOut, Sideloads, SlotOut
 
@@ -39,7 +40,7 @@ class ShareCreate(BaseModel):
     encryption_space_id: uuid.UUID | None = None
     encrypted_values: EncryptedValuesIn | None = None
     slot_id: uuid.UUID | None = None
-    expires_at: datetime | None = None
+    expires_at: InputDatetime | None = None
     distributable: bool | None = None
     terms: str | None = Field(default=None, max_length=MAX_TERMS)
     acceptance_required: Annotated[str, StringConstraints(max_length=40)] | bool | None = None
@@ -60,10 +61,10 @@ class ShareUpdate(BaseModel):
 
     id: uuid.UUID
     encrypted_values: EncryptedValuesIn | None = None
-    expires_at: datetime | None = None
+    expires_at: InputDatetime | None = None
     distributable: bool | None = None
     version: int | None = Field(default=None, ge=1)
-    updated_at: datetime | None = None
+    updated_at: InputDatetime | None = None
 
 
 class SharesUpdate(BaseModel):
