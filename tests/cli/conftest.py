@@ -41,6 +41,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         service_credential=SecretStr("test-service-credential"),
         run_mail_worker=False,
         log_json=True,
+        require_verified_email=False,  # the world invites without verifying (see contracts)
+        invitations_per_recipient=1000,
     )
     with pytest.MonkeyPatch.context() as patch:
         use_key_pool(patch)

@@ -162,6 +162,8 @@ def fuzz_server(
             service_credential=SecretStr(SERVICE_CREDENTIAL),
             public_url=BASE_URL,
             run_mail_worker=False,
+            require_verified_email=False,  # the world invites without verifying (see contracts)
+            invitations_per_recipient=1000,
         )
         with recording_keys():
             main, sacrificial, ids = asyncio.run(_populate(settings))

@@ -131,8 +131,17 @@ VAULT: Mapping[str, Mapping[str, str]] = {
         "login_public_key": "public keys are visible (security.md)",
         "login_key_hash": "digest of the login public key",
         "admission_token_id": "which admission token created the account",
+        "email_verified_at": "when the account's email address was proven (a mailed code)",
         "joined_at": _CREATED,
         "updated_at": _UPDATED,
+    },
+    "email_verifications": {
+        "id": _ID,
+        "user_id": _USER,
+        "email": "the address being verified (visible, like the account's email)",
+        "code_hash": "SHA-256 of the mailed code (the code itself is never stored)",
+        "expires_at": "when the code lapses",
+        "created_at": _CREATED,
     },
     "sessions": {
         "id": _ID,

@@ -49,6 +49,8 @@ async def world(
         service_credential=SecretStr(SERVICE_CREDENTIAL),
         public_url=BASE_URL,
         run_mail_worker=False,
+        require_verified_email=False,  # the world invites without verifying (see contracts)
+        invitations_per_recipient=1000,
     )
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     with recording_keys():

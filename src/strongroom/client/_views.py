@@ -86,6 +86,8 @@ class User:
     full_name: str | None
     email: str | None
     joined_at: datetime | None
+    # When ``email`` was verified (a code mailed to it); None while it is not.
+    email_verified_at: datetime | None = None
 
 
 @dataclass(frozen=True)
