@@ -79,7 +79,8 @@ def parse_invitation_mail(text: str) -> tuple[str, str | None]:
     Reads the accept command the mail suggests (``strongroom connections accept --invitation-id ID
     --token TOKEN``), else ``Token: ...`` and ``Invitation id: ...`` lines. Raises CliError otherwise.
     """
-    body = _mail_body(text)
+    # Quoted lines are the sender's own text (the mail says so): a command or token there is not ours.
+    body = "\n".join(line for line in _mail_body(text).splitlines() if not line.lstrip().startswith(">"))
     token: str | None = None
     invitation_id: str | None = None
     command = re.search(r"connections accept\b([^\n]*)", body)
