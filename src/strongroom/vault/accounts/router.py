@@ -73,9 +73,9 @@ async def put_me(body: MeUpdateIn, principal: CurrentUser, session: DbSession, n
 
 
 @router.delete("/me", status_code=204, responses=error_responses(401))
-async def delete_me(principal: CurrentUser, session: DbSession) -> Response:
+async def delete_me(principal: CurrentUser, session: DbSession, now: Now) -> Response:
     """Delete the account and everything in it (shares given and received, connections, invitations)."""
-    await service.delete_me(session, principal)
+    await service.delete_me(session, principal, now)
     return Response(status_code=204)
 
 

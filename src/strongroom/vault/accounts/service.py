@@ -185,12 +185,13 @@ async def update_me(session: AsyncSession, principal: Principal, body: UserUpdat
     return user
 
 
-async def delete_me(session: AsyncSession, principal: Principal) -> None:
+async def delete_me(session: AsyncSession, principal: Principal, now: datetime) -> None:
     """Delete the account and everything in it: items, keys, invitations, both rows of every connection,
     shares given and received, tasks, sessions (the database cascades from the user row)."""
     connection_ids = await repo.connection_ids_of(session, principal.user_id)
     if connection_ids:
-        await connection_hooks.on_connection_deleted(session, connection_ids)
+        # The peers' clients are asked to delete what the connections leave in their Keystores.
+        await connection_hooks.on_connection_deleted(session, connection_ids, now)
     await repo.delete_user(session, principal.user_id)
     log.info("account deleted", extra={"user_id": str(principal.user_id)})
 
