@@ -264,8 +264,8 @@ VAULT: Mapping[str, Mapping[str, str]] = {
     "client_tasks": {
         "id": _ID,
         "user_id": _USER,
-        "work_type": "what the client must do (update_shares)",
-        "target_id": "which card",
+        "work_type": "what the client must do (update_shares, delete_encryption_space, delete_keypair)",
+        "target_id": "which card, encryption space or keypair (ids only)",
         "state": "todo / in_progress / done / failed",
         "report": "the client's report (counts and error codes)",
         "created_at": _CREATED,
