@@ -112,5 +112,7 @@ def settings(tmp_path: Path, database_urls: dict[Service, str]) -> Settings:
             public_url="http://testserver",
             run_mail_worker=False,
             log_json=True,
+            require_verified_email=False,  # invites without verifying; tests of that turn it on
+            invitations_per_recipient=1000,
         )
     )

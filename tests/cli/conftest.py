@@ -43,6 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             service_credential=SecretStr("test-service-credential"),
             run_mail_worker=False,
             log_json=True,
+            require_verified_email=False,  # invites without verifying; tests of that turn it on
+            invitations_per_recipient=1000,
         )
     )
     with pytest.MonkeyPatch.context() as patch:

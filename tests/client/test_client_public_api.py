@@ -25,6 +25,7 @@ PUBLIC = {
     "InvalidArgument",
     "InvalidSecretKey",
     "Invitation",
+    "KeyMismatch",
     "KeystoreClient",
     "NotFound",
     "NotLoggedIn",

@@ -72,7 +72,8 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env=clean_env(STRONGROOM_MAIL_POLL_INTERVAL="0.2"),
+        # The CLI's email verification has its own test (tests/cli/test_cli_verify_email.py).
+        env=clean_env(STRONGROOM_MAIL_POLL_INTERVAL="0.2", STRONGROOM_REQUIRE_VERIFIED_EMAIL="false"),
     )
     try:
         assert process.stdout is not None

@@ -47,7 +47,9 @@ def strongroom_env(settings: Mapping[str, str | int | float | bool]) -> dict[str
     """This process's environment without any ``STRONGROOM_*`` variable, plus ``STRONGROOM_<KEY>`` = value."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRONGROOM_")}
     env.update(loopback_env())
-    for key, value in settings.items():
+    # These runs invite without verifying addresses and mail the same addresses often.
+    relaxed = {"require_verified_email": False, "invitations_per_recipient": 1_000_000}
+    for key, value in {**relaxed, **settings}.items():
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         env[f"STRONGROOM_{key.upper()}"] = text
     env["PYTHONUNBUFFERED"] = "1"

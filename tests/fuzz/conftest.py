@@ -164,6 +164,8 @@ def fuzz_server(
                 service_credential=SecretStr(SERVICE_CREDENTIAL),
                 public_url=BASE_URL,
                 run_mail_worker=False,
+                require_verified_email=False,  # invites without verifying; tests of that turn it on
+                invitations_per_recipient=1000,
             )
         )
         with recording_keys():

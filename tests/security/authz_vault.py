@@ -37,6 +37,21 @@ async def _new_account(w: World, caller: str) -> Call:
     return Call(json={"public_key": public, "admission_token": await _admission_token(w)})
 
 
+def _address(caller: str) -> str:
+    return f"{caller.replace('_', '-')}@example.test"
+
+
+async def _address_to_verify(w: World, caller: str) -> Call:
+    return Call(json={"email": _address(caller)})
+
+
+async def _pending_code(w: World, caller: str) -> Call:
+    """Each user first asks for a code; the call then tries a wrong one (the right one is only mailed)."""
+    if caller in IDENTITIES:
+        await w.ok(V, "POST", "/me/email_verification", caller, {"email": "code-" + _address(caller)})
+    return Call(json={"code": "not-it"})
+
+
 async def _known_admission_token(w: World, caller: str) -> Call:
     return Call(path={"token_value": await w.memo("admission token to look up", lambda: _admission_token(w))})
 
@@ -222,6 +237,14 @@ VAULT_CASES: list[Case] = [
     Case(V, "GET", "/me", each_user(200)),
     Case(V, "PUT", "/me", each_user(200), fixed(lambda w: Call(json={"user": {"full_name": "A. Person"}}))),
     Case(V, "DELETE", "/me", each_user(204), _throwaway_account),
+    Case(
+        V,
+        "POST",
+        "/me/email_verification",
+        each_user(202),
+        _address_to_verify,
+    ),
+    Case(V, "POST", "/me/email_verification/confirm", each_user(422), _pending_code),
     Case(
         V,
         "POST",

@@ -51,6 +51,8 @@ async def world(
             service_credential=SecretStr(SERVICE_CREDENTIAL),
             public_url=BASE_URL,
             run_mail_worker=False,
+            require_verified_email=False,  # invites without verifying; tests of that turn it on
+            invitations_per_recipient=1000,
         )
     )
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -251,7 +252,7 @@ async def test_connections_are_private(vault: httpx.AsyncClient, keys: KeyPool) 
 def deleted_connections(monkeypatch: pytest.MonkeyPatch) -> list[set[uuid.UUID]]:
     calls: list[set[uuid.UUID]] = []
 
-    async def record(session: AsyncSession, connection_ids: Sequence[uuid.UUID]) -> None:
+    async def record(session: AsyncSession, connection_ids: Sequence[uuid.UUID], now: datetime) -> None:
         calls.append(set(connection_ids))
 
     monkeypatch.setattr(hooks, "on_connection_deleted", record)

@@ -80,13 +80,14 @@ async def test_invitation_with_email_writes_the_mail_to_the_outbox(
     assert mail.state == MailState.PENDING.value
     assert mail.invitation_id is not None
     assert str(mail.invitation_id) == invitation["id"]
-    assert "Alice Example" in mail.subject
+    assert "Alice Example" not in mail.subject  # the sender's own text stays out of the subject
     assert mail.body is not None
+    assert "> Name: Alice Example\n" in mail.body
     expected = (
         f"strongroom connections accept --invitation-id {invitation['id']} --token {invitation['token']}"
     )
     assert expected in mail.body
-    assert "Hi Bob!" in mail.body
+    assert "> Hi Bob!\n> It's me.\n" in mail.body
     assert mail.message_id == f"<outbox-{mail.id}@localhost>"
 
 

@@ -48,7 +48,7 @@ def hook_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, uuid.UUID]]:
     async def changed(session: AsyncSession, item_id: uuid.UUID, now: datetime) -> None:
         calls.append(("changed", item_id))
 
-    async def deleted(session: AsyncSession, item_id: uuid.UUID) -> None:
+    async def deleted(session: AsyncSession, item_id: uuid.UUID, now: datetime) -> None:
         calls.append(("deleted", item_id))
 
     monkeypatch.setattr(hooks, "on_item_changed", changed)

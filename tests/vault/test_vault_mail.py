@@ -128,8 +128,9 @@ async def test_invitation_mail_goes_to_the_maildir_once(
         f"strongroom connections accept --invitation-id {invitation['id']} --token {invitation['token']}"
         in body
     )
-    assert "Alice invites you" in body
-    assert "See you there" in body
+    assert "A Strongroom user with an unverified address invites you" in body
+    assert "> Name: Alice\n" in body
+    assert "> See you there\n" in body
     [row] = await outbox(vault_app)
     assert row.state == MailState.SENT.value
     assert row.sent_at == clock.now()
@@ -164,7 +165,7 @@ async def test_invitation_mail_over_smtp(
     assert await worker.run_once() == 1
     [message] = smtp.messages
     assert message["To"] == "bob@example.test"
-    assert message["Subject"].startswith("A Strongroom user invites you")
+    assert message["Subject"].startswith("A Strongroom user with an unverified address invites you")
     assert invitation["token"] in text_of(message)
     [row] = await outbox(vault_app)
     assert message["Message-ID"] == row.message_id
@@ -398,6 +399,7 @@ def test_invitation_mail_text_is_safe_and_readable() -> None:
 
     invitation_id = uuid.uuid4()
     subject, body = invitation_mail(
+        inviter_email="eve@example.test",
         inviter_name="Eve\r\nBcc: victim@example.test",
         message="word " * 400,
         invitation_id=invitation_id,
@@ -407,7 +409,8 @@ def test_invitation_mail_text_is_safe_and_readable() -> None:
     )
     assert "\n" not in subject
     assert "\r" not in subject
-    assert subject.startswith("Eve Bcc: victim@example.test invites you")
+    assert subject == "eve@example.test invites you to connect on Strongroom"
+    assert "> Name: Eve Bcc: victim@example.test\n" in body
     assert max(len(line) for line in body.splitlines() if "connections accept" not in line) <= 80
     assert f"    strongroom connections accept --invitation-id {invitation_id} --token inv_abc\n" in body
     assert "2026-01-01T00:00:00.000Z" in body

@@ -79,7 +79,8 @@ def parse_invitation_mail(text: str) -> tuple[str, str | None]:
     Reads the accept command the mail suggests (``strongroom connections accept --invitation-id ID
     --token TOKEN``), else ``Token: ...`` and ``Invitation id: ...`` lines. Raises CliError otherwise.
     """
-    body = _mail_body(text)
+    # Quoted lines are the sender's own text (the mail says so): a command or token there is not ours.
+    body = "\n".join(line for line in _mail_body(text).splitlines() if not line.lstrip().startswith(">"))
     token: str | None = None
     invitation_id: str | None = None
     command = re.search(r"connections accept\b([^\n]*)", body)
@@ -232,6 +233,10 @@ def get(
 @guarded
 def verify(
     connection_id: Annotated[str, typer.Argument(help="Connection id.")],
+    their_key: Annotated[
+        str | None,
+        typer.Option("--their-key", help="The fingerprint the other person read out as their 'your_key'."),
+    ] = None,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
@@ -241,7 +246,8 @@ def verify(
     """Show both keys' fingerprints, to compare with the other person out of band.
 
     Your "their key" must equal what the other person's `connections verify` shows as "your key", and
-    the reverse. The fingerprints are computed here from the keys, not taken from the Vault.
+    the reverse. "Your key" comes from your own keypair, never from the Vault. Exits 1 when the Vault
+    serves another key than yours, when its own fingerprints disagree, or when --their-key differs.
     """
 
     connection = act(auth_path, url, keystore_url, vault_url, lambda client: client.connection(connection_id))
@@ -252,16 +258,26 @@ def verify(
         "their_key": connection.their_fingerprint,
         "vault_agrees": connection.fingerprints_consistent,
     }
+    if their_key is not None:
+        spec["their_key_matches"] = connection.verify(their_key)
     render("ConnectionFingerprints", spec, output=output)
     who = connection.nickname or connection.user_name or "the other person"
-    note(
-        f"Compare with {who} (in person or by phone): your 'their_key' must equal their 'your_key', "
-        "and the reverse."
-    )
     if not connection.fingerprints_consistent:
         raise CliError(
             "the Vault reports other fingerprints than the keys it serves: do not trust this connection"
         )
+    if their_key is not None:
+        if not connection.verify(their_key):
+            raise CliError(
+                f"the key the Vault gives you for {who} is not the one {who} holds: "
+                "do not share over this connection"
+            )
+        note(f"The fingerprint matches: you encrypt to {who}'s own key.")
+        return
+    note(
+        f"Compare with {who} (in person or by phone): your 'their_key' must equal their 'your_key', "
+        "and the reverse."
+    )
 
 
 @connections.command("delete")

@@ -31,8 +31,14 @@ def embedded_server(data_dir: Path, timeout: float = 60.0) -> Iterator[str]:
     from strongroom.kit.settings import Settings
     from strongroom.server import create_app
 
+    # A throwaway server of the demo's own users: they invite without first verifying their addresses.
     settings = Settings(
-        data_dir=data_dir, host="127.0.0.1", port=0, run_mail_worker=True, mail_poll_interval=0.2
+        data_dir=data_dir,
+        host="127.0.0.1",
+        port=0,
+        run_mail_worker=True,
+        mail_poll_interval=0.2,
+        require_verified_email=False,
     )
     data_dir.mkdir(parents=True, exist_ok=True)
     config = uvicorn.Config(

@@ -67,7 +67,8 @@ def run_(
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Run every pending task (update_shares: re-encrypt changed cards for their recipients)."""
+    """Run every pending task (update_shares: re-encrypt changed cards for their recipients;
+    delete_encryption_space, delete_keypair: delete the keys of ended shares and connections)."""
 
     runs = act(auth_path, url, keystore_url, vault_url, lambda client: client.run_client_tasks())
     render(

@@ -20,6 +20,7 @@ from strongroom.cli._context import (
     Server,
     UrlOpt,
     VaultUrlOpt,
+    act,
     ask_passphrase,
     logged_in,
     run,
@@ -52,6 +53,12 @@ def create(
     email: Annotated[
         str | None, typer.Option("--email", help="Email address (invitations sent to it are yours).")
     ] = None,
+    invitation_token: Annotated[
+        str | None,
+        typer.Option(
+            "--invitation-token", help="Token of an invitation mailed to you (invite-only servers need one)."
+        ),
+    ] = None,
     save_passphrase: SavePassphraseOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing auth file.")] = False,
     url: UrlOpt = None,
@@ -74,7 +81,9 @@ def create(
         progress = Progress()
         client = server.client(progress)
         try:
-            credentials = await client.sign_up(passphrase, full_name=name, email=email)
+            credentials = await client.sign_up(
+                passphrase, full_name=name, email=email, invitation_token=invitation_token
+            )
         finally:
             progress.stop()
             await client.aclose()
@@ -177,12 +186,41 @@ def get(
                 "id": me.id,
                 "full_name": me.full_name,
                 "email": me.email,
+                "email_verified_at": me.email_verified_at,
                 "joined_at": me.joined_at,
                 "keystore_url": client.keystore.base_url,
                 "vault_url": client.vault.base_url,
             }
 
     render("User", run(go()), output=output, columns=("username", "id", "full_name", "email"))
+
+
+@users.command("verify-email")
+@guarded
+def verify_email(
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Verify this address (it becomes the account's).")
+    ] = None,
+    code: Annotated[str | None, typer.Option("--code", help="The code from the mail: confirm it.")] = None,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Prove your email address: first mail yourself a code, then run again with --code."""
+    if code is not None:
+        if email is not None:
+            raise CliError("give either --email (to get a code) or --code (to confirm it)", EXIT_INPUT)
+        confirmed = act(auth_path, url, keystore_url, vault_url, lambda client: client.confirm_email(code))
+        note(f"Verified {confirmed.email}.")
+        return
+    expires_at = act(
+        auth_path, url, keystore_url, vault_url, lambda client: client.request_email_verification(email)
+    )
+    note(
+        f"Mailed a code to {email or 'your address'} (valid until {expires_at:%Y-%m-%d %H:%M} UTC); "
+        "then run: strongroom users verify-email --code CODE"
+    )
 
 
 @users.command("logout")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 
 from strongroom import crypto
 from strongroom.client._core import Core, KeyRing, opened, own_private_key
@@ -31,13 +32,21 @@ def _check_secret_key(secret_key: str) -> str:
 
 class AccountFlows(Core):
     async def sign_up(
-        self, passphrase: str, *, full_name: str | None = None, email: str | None = None
+        self,
+        passphrase: str,
+        *,
+        full_name: str | None = None,
+        email: str | None = None,
+        invitation_token: str | None = None,
     ) -> Credentials:
         """Create an account (steps 1–8) and stay logged in; returns the credentials.
 
         The returned ``secret_key`` is shown this once: the services never see it, and without it and
         the passphrase the account cannot be opened. ``email`` lets the Vault tell the user about
         invitations sent to that address; ``full_name`` and ``email`` are shown to connections.
+        ``invitation_token`` (from an invitation mail) admits the sign-up on an invite-only server and
+        makes the invitation's address the account's, already verified. Forbidden when the server's
+        sign-up policy refuses the account.
         """
         flow = "sign_up"
         self._step(flow, "1", "reserving a username and making the secret key")
@@ -74,7 +83,9 @@ class AccountFlows(Core):
             )
 
             self._step(flow, "7", "creating the Vault account")
-            encrypted_token, vault_user = await self.vault.create_me(keypair.public_pem, admission)
+            encrypted_token, vault_user = await self.vault.create_me(
+                keypair.public_pem, admission, invitation_token=invitation_token
+            )
             vault_token = self._open_vault_token(keypair.private_pem, encrypted_token)
             self.vault.use_token(vault_token)
 
@@ -186,12 +197,28 @@ class AccountFlows(Core):
             full_name=user.full_name,
             email=user.email,
             joined_at=user.joined_at,
+            email_verified_at=user.verified_at,
         )
 
     async def update_profile(self, *, full_name: str | None = None, email: str | None = None) -> User:
         """Change what connections see (``full_name``) and the address invitations are matched to."""
         fields = {k: v for k, v in (("full_name", full_name), ("email", email)) if v is not None}
         await self.vault.update_me(**fields)
+        return await self.me()
+
+    async def request_email_verification(self, email: str | None = None) -> datetime:
+        """Have the Vault mail a verification code to ``email`` (which becomes the account's address) or
+        to the current address; returns when the code expires. Confirm it with :meth:`confirm_email`.
+
+        Servers that require it let only verified accounts send invitations. Conflict when the address
+        is already verified; Forbidden for a domain the server does not accept; RateLimited.
+        """
+        return await self.vault.request_email_verification(email)
+
+    async def confirm_email(self, code: str) -> User:
+        """Prove the address with the code from the mail. ValidationFailed for a wrong code, Gone for an
+        expired one, NotFound when no code is pending (or too many wrong codes were tried)."""
+        await self.vault.confirm_email_verification(code)
         return await self.me()
 
     # Helpers ---------------------------------------------------------------------------------------

@@ -2,14 +2,17 @@
 
 Each side of a connection has its own RSA-4096 keypair: the private key wrapped with the owner's KEK in
 the Keystore, the public key published in the Vault. Nicknames (``encrypted_recipient_name``) are
-encrypted with the private DEK. Fingerprints are computed here from the keys themselves, so that two
-people can compare them out of band without trusting the Vault's own.
+encrypted with the private DEK. Fingerprints are computed here, so that two people can compare them out of
+band without trusting the Vault: "mine" from the caller's own keypair (never from the Vault's copy of it,
+which a key-swapping Vault would replace), "theirs" from the key the Vault serves; a Vault whose copy of
+the caller's key differs from the keypair raises :class:`KeyMismatch`.
 """
 
 from __future__ import annotations
 
 from strongroom import crypto
 from strongroom.client._core import Core, own_private_key
+from strongroom.client._errors import KeyMismatch
 from strongroom.client._models import ConnectionRecord, InvitationRecord, PublicKeyRecord
 from strongroom.client._views import Connection, Invitation
 
@@ -75,15 +78,19 @@ class ConnectionFlows(Core):
         record = await self.vault.create_connection(
             public_key.id, self._encrypted_name(nickname or "inviter"), token, invitation_id=invitation_id
         )
-        return self._connection(record)
+        return await self._connection(record)
 
     async def connections(self) -> list[Connection]:
-        """Every connection of the caller, with nicknames decrypted and fingerprints computed."""
-        return [self._connection(r) for r in await self.vault.connections()]
+        """Every connection of the caller, with nicknames decrypted and fingerprints computed.
+
+        KeyMismatch when the Vault serves, on any of them, another key than the caller's own.
+        """
+        return [await self._connection(r) for r in await self.vault.connections()]
 
     async def connection(self, connection_id: str) -> Connection:
-        """One connection of the caller (NotFound otherwise)."""
-        return self._connection(await self.vault.connection(connection_id))
+        """One connection of the caller (NotFound otherwise; KeyMismatch when the Vault's copy of the
+        caller's key for it is not the caller's own)."""
+        return await self._connection(await self.vault.connection(connection_id))
 
     async def delete_connection(self, connection_id: str) -> None:
         """Disconnect: both records go, and every share over the connection is revoked."""
@@ -131,14 +138,25 @@ class ConnectionFlows(Core):
             state=record.state,
         )
 
-    def _connection(self, record: ConnectionRecord) -> Connection:
+    async def _own_fingerprint(self, record: ConnectionRecord) -> str | None:
+        """The fingerprint of the caller's own key for ``record``, from the keypair itself (the private key
+        opened from the caller's Keystore); KeyMismatch when the Vault's copy is another key."""
+        if not record.key_store_keypair_id:
+            return None
+        private_key, _ = await self._connection_keypair(record.key_store_keypair_id)
+        mine = crypto.fingerprint(private_key.public_key())
+        if local_fingerprint(record.public_key) != mine:
+            raise KeyMismatch(record.id)
+        return mine
+
+    async def _connection(self, record: ConnectionRecord) -> Connection:
         return Connection(
             id=record.id,
             user_id=record.user_id,
             nickname=self._nickname(record.encrypted_recipient_name),
             user_name=record.user_name,
             user_email=record.user_email,
-            my_fingerprint=local_fingerprint(record.public_key),
+            my_fingerprint=await self._own_fingerprint(record),
             their_fingerprint=local_fingerprint(record.other_user_connection_public_key),
             vault_my_fingerprint=record.public_key_fingerprint,
             vault_their_fingerprint=record.other_user_connection_public_key_fingerprint,

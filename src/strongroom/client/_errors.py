@@ -19,6 +19,7 @@
     │   └── InvalidSecretKey                            the secret key text is malformed
     ├── NotLoggedIn                                     a call that needs keys before sign up / log in
     ├── InvalidArgument (also a ValueError)             a bad argument (unknown slot name, ...)
+    ├── KeyMismatch (connection_id)                     the Vault serves another key than the caller's own
     └── ShareError (share_id)
         ├── AcceptanceRequired (terms)                  the share's terms must be accepted before reading
         └── ShareUnavailable                            the share is expired, revoked or not visible
@@ -37,6 +38,7 @@ __all__ = [
     "Gone",
     "InvalidArgument",
     "InvalidSecretKey",
+    "KeyMismatch",
     "NotFound",
     "NotLoggedIn",
     "ProtocolError",
@@ -164,6 +166,22 @@ class NotLoggedIn(StrongroomError):
 
 class InvalidArgument(StrongroomError, ValueError):
     """An argument the SDK can refuse before asking a service (an unknown slot name, a past expiry, ...)."""
+
+
+class KeyMismatch(StrongroomError):
+    """The Vault's copy of the caller's own connection public key is not the caller's key.
+
+    The caller's keypair (in the caller's Keystore, opened with the KEK) is the truth; a Vault that hands
+    out another key is substituting keys (or is broken): do not share over this connection. ``connection_id``
+    names it.
+    """
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(
+            f"connection {connection_id}: the Vault serves a public key that is not yours; "
+            "do not trust this connection"
+        )
+        self.connection_id = connection_id
 
 
 class ShareError(StrongroomError):

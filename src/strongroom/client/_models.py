@@ -148,6 +148,7 @@ class VaultUser(Record):
     email: str | None = None
     private_encryption_space_id: str | None = None
     joined_at: datetime | None = None
+    verified_at: datetime | None = None
 
 
 class TemplateRecord(Record):

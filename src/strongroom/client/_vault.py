@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -103,11 +104,14 @@ class VaultClient:
 
     # Admission, users, sessions --------------------------------------------------------------------
 
-    async def create_me(self, public_key: str, admission_token: str) -> tuple[str, VaultUser]:
+    async def create_me(
+        self, public_key: str, admission_token: str, *, invitation_token: str | None = None
+    ) -> tuple[str, VaultUser]:
         """``POST /me``: the Vault account; returns (the session token encrypted to ``public_key``, user)."""
-        data = await self.api.call(
-            "POST", "/me", body={"public_key": public_key, "admission_token": admission_token}, auth=False
-        )
+        body = {"public_key": public_key, "admission_token": admission_token}
+        if invitation_token is not None:
+            body["invitation_token"] = invitation_token
+        data = await self.api.call("POST", "/me", body=body, auth=False)
         encrypted = data.get("encrypted_session_authentication_string")
         if not isinstance(encrypted, str):
             raise ProtocolError("POST /me: no encrypted_session_authentication_string")
@@ -121,6 +125,22 @@ class VaultClient:
         """``PUT /me {user: fields}`` (``private_encryption_space_id``, ``full_name``, ``email``)."""
         data = await self.api.call("PUT", "/me", body={"user": fields})
         return parse(VaultUser, data, "user", where="PUT /me")
+
+    async def request_email_verification(self, email: str | None = None) -> datetime:
+        """``POST /me/email_verification``: mail a code; returns its expiry."""
+        data = await self.api.call(
+            "POST", "/me/email_verification", body={} if email is None else {"email": email}
+        )
+        pending = data.get("email_verification")
+        expires = pending.get("expires_at") if isinstance(pending, dict) else None
+        if not isinstance(expires, str):
+            raise ProtocolError("POST /me/email_verification: no expires_at")
+        return datetime.fromisoformat(expires.replace("Z", "+00:00"))
+
+    async def confirm_email_verification(self, code: str) -> VaultUser:
+        """``POST /me/email_verification/confirm``."""
+        data = await self.api.call("POST", "/me/email_verification/confirm", body={"code": code})
+        return parse(VaultUser, data, "user", where="POST /me/email_verification/confirm")
 
     async def delete_me(self) -> None:
         """``DELETE /me``: the account and everything in it."""

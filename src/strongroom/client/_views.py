@@ -86,6 +86,8 @@ class User:
     full_name: str | None
     email: str | None
     joined_at: datetime | None
+    # When ``email`` was verified (a code mailed to it); None while it is not.
+    email_verified_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -170,8 +172,9 @@ class Invitation:
 @dataclass(frozen=True)
 class Connection:
     """A connection seen by the caller: the other user, the caller's nickname for them, and both keys'
-    fingerprints computed locally (``my_fingerprint``, ``their_fingerprint``) beside the ones the Vault
-    reports, so two people can compare them out of band."""
+    fingerprints computed locally beside the ones the Vault reports, so two people can compare them out of
+    band. ``my_fingerprint`` comes from the caller's own keypair; ``their_fingerprint`` from the key the Vault
+    serves for the other user, which must equal what the other person reads out as theirs."""
 
     id: str
     user_id: str | None
@@ -197,6 +200,13 @@ class Connection:
             (self.their_fingerprint, self.vault_their_fingerprint),
         )
         return all(vault is None or local == vault for local, vault in pairs)
+
+    def verify(self, their_fingerprint: str) -> bool:
+        """Whether ``their_fingerprint`` (as the other person read out their ``my_fingerprint``; spaces
+        and separators do not matter) is the fingerprint of the key the caller encrypts to."""
+        heard = "".join(c for c in their_fingerprint if c.isdigit())
+        shown = "".join(c for c in self.their_fingerprint or "" if c.isdigit())
+        return bool(shown) and heard == shown
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,14 @@ class Services(StrEnum):
     VAULT = "vault"
 
 
+class SignupPolicy(StrEnum):
+    """Who may create a Vault account: anyone, only holders of a live invitation, or nobody."""
+
+    OPEN = "open"
+    INVITE = "invite"
+    CLOSED = "closed"
+
+
 class RateLimitBackend(StrEnum):
     MEMORY = "memory"
     REDIS = "redis"
@@ -112,6 +120,19 @@ class Settings(BaseSettings):
     # Seconds a mail worker holds a claimed outbox row before another worker may retry it; longer than any
     # SMTP exchange can take, so one mail is never sent by two workers at once.
     mail_lease: float = Field(default=300.0, gt=0)
+    # Invitations to one address (all senders together; lowercased, ``+tag`` dropped) per window (seconds).
+    invitations_per_recipient: int = Field(default=5, ge=1)
+    invitations_per_recipient_window: int = Field(default=24 * 3600, ge=1)
+    # Only accounts whose email address was verified (a code mailed to it) may send invitations.
+    require_verified_email: bool = True
+    email_code_lifetime: int = Field(default=15 * 60, ge=30)
+    email_code_attempts: int = Field(default=5, ge=1)
+    email_codes_per_user: int = Field(default=5, ge=1)
+    email_codes_window: int = Field(default=3600, ge=1)
+    # Sign-up policy of ``POST /me`` and, when not empty, the only domains (comma-separated) whose addresses
+    # may be verified or admitted by an invitation.
+    signups: SignupPolicy = SignupPolicy.OPEN
+    signup_domains: str = ""
     # --- end Vault ---
 
     # --- Serving (kit/serving.py) ---
@@ -173,6 +194,11 @@ class Settings(BaseSettings):
         if not self.public_url:
             self.public_url = f"http://{self.host}:{self.port}"
         return self
+
+    @property
+    def allowed_signup_domains(self) -> frozenset[str]:
+        """``signup_domains`` as a set of lowercase domains (empty: every domain)."""
+        return frozenset(d.strip().lower().lstrip("@") for d in self.signup_domains.split(",") if d.strip())
 
     @property
     def resolved_mail_dir(self) -> Path:

@@ -52,3 +52,14 @@ def check_email(value: str) -> str:
     if len(value) > 320 or not _EMAIL.match(value):
         raise invalid("invalid_email", "email is not a valid address")
     return value
+
+
+def mailbox_key(address: str) -> str:
+    """The mailbox an address reaches, for limits: lowercased, without a ``+tag`` in the local part
+    (``Bob+x@Example.org`` and ``bob@example.org`` land in the same inbox on most mail servers)."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def email_domain(address: str) -> str:
+    return address.strip().lower().rpartition("@")[2]

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from strongroom.kit.auth import ServiceCaller
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_responses
 from strongroom.kit.ratelimit import per_address
-from strongroom.vault.accounts import service
+from strongroom.vault.accounts import service, verification
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenEnvelope,
+    EmailCodeIn,
+    EmailVerificationEnvelope,
+    EmailVerificationIn,
+    EmailVerificationOut,
     MeCreatedOut,
     MeIn,
     MeOut,
@@ -54,7 +58,7 @@ async def get_admission_token(
     "/me",
     status_code=201,
     response_model=MeCreatedOut,
-    responses=error_responses(401, 409, 422, 429),
+    responses=error_responses(401, 403, 409, 422, 429),
     dependencies=[per_address("signup", "signups_per_address")],
 )
 async def create_me(
@@ -76,10 +80,53 @@ async def put_me(body: MeUpdateIn, principal: CurrentUser, session: DbSession, n
 
 
 @router.delete("/me", status_code=204, responses=error_responses(401))
-async def delete_me(principal: CurrentUser, session: DbSession) -> Response:
+async def delete_me(principal: CurrentUser, session: DbSession, now: Now) -> Response:
     """Delete the account and everything in it (shares given and received, connections, invitations)."""
-    await service.delete_me(session, principal)
+    await service.delete_me(session, principal, now)
     return Response(status_code=204)
+
+
+@router.post(
+    "/me/email_verification",
+    status_code=202,
+    response_model=EmailVerificationEnvelope,
+    responses=error_responses(401, 403, 409, 422, 429),
+)
+async def request_email_verification(
+    body: EmailVerificationIn,
+    request: Request,
+    principal: CurrentUser,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+) -> EmailVerificationEnvelope:
+    """Mail a verification code to ``email`` (which becomes the account's address) or to the current one."""
+    user = await service.get_me(session, principal)
+    pending = await verification.request_code(
+        session, user, body.email, now, settings, request.app.state.limiter
+    )
+    return EmailVerificationEnvelope(
+        email_verification=EmailVerificationOut(email=pending.email, expires_at=pending.expires_at)
+    )
+
+
+@router.post(
+    "/me/email_verification/confirm", response_model=MeOut, responses=error_responses(401, 404, 410, 422)
+)
+async def confirm_email_verification(
+    body: EmailCodeIn,
+    request: Request,
+    principal: CurrentUser,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
+) -> MeOut:
+    """Prove the address with the mailed code: the account's email becomes verified."""
+    user = await service.get_me(session, principal)
+    confirmed = await verification.confirm_code(
+        session, user, body.code, now, settings, request.app.state.limiter
+    )
+    return MeOut(user=service.user_out(confirmed))
 
 
 @router.post(

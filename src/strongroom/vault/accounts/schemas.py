@@ -75,6 +75,8 @@ class MeIn(BaseModel):
 
     public_key: str = Field(min_length=1, max_length=MAX_PEM)
     admission_token: str = Field(min_length=1, max_length=200)
+    # ext: the token of a live invitation mailed to the new user (needed when sign-ups are invite-only).
+    invitation_token: str | None = Field(default=None, max_length=200)
 
 
 class UserUpdateIn(BaseModel):
@@ -105,3 +107,28 @@ class SessionOut(BaseModel):
 
 class SessionEnvelope(BaseModel):
     session: SessionOut
+
+
+class EmailVerificationIn(BaseModel):
+    """``POST /me/email_verification``: the address to verify (it becomes the account's), or the current."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    email: str | None = Field(default=None, max_length=320)
+
+
+class EmailVerificationOut(BaseModel):
+    email: str
+    expires_at: datetime
+
+
+class EmailVerificationEnvelope(BaseModel):
+    email_verification: EmailVerificationOut
+
+
+class EmailCodeIn(BaseModel):
+    """``POST /me/email_verification/confirm``: the code from the mail."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(min_length=1, max_length=20)

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.crypto import KeyFormatError, encrypt_with_public_key, load_public_key
 from strongroom.kit.errors import AppError, conflict, invalid, not_found
-from strongroom.kit.settings import Settings
+from strongroom.kit.settings import Settings, SignupPolicy
 from strongroom.kit.tokens import hash_token, new_token
 from strongroom.vault import sessions
 from strongroom.vault.accounts import repository as repo
+from strongroom.vault.accounts import verification
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenOut,
     MeIn,
@@ -26,6 +27,7 @@ from strongroom.vault.accounts.schemas import (
 )
 from strongroom.vault.auth import Principal
 from strongroom.vault.connections import hooks as connection_hooks
+from strongroom.vault.invitations import repository as invitations
 from strongroom.vault.models import AdmissionToken, User
 from strongroom.vault.validation import check_email
 
@@ -43,6 +45,7 @@ def user_out(user: User) -> UserOut:
         private_encryption_space_id=user.private_encryption_space_id,
         joined_at=user.joined_at,
         onboarded_at=user.joined_at,
+        verified_at=user.email_verified_at if user.email is not None else None,
     )
 
 
@@ -103,9 +106,11 @@ async def create_account(
     Returns the user and a session token encrypted to that key (``Rsa<bits>`` cryppo string). 401
     ``invalid_admission_token`` for an unknown token; 409 ``admission_token_used`` when already used (of N
     racing requests exactly one wins); 409 ``public_key_taken`` when another account logs in with that key;
-    422 ``invalid_public_key``.
+    422 ``invalid_public_key``. The sign-up policy (``settings.signups``) may refuse first (403, see
+    :func:`_admitted_email`).
     """
     key, key_hash = _login_key(body.public_key)
+    invited_email = await _admitted_email(session, body, now, settings)
     token_row = await repo.admission_token_by_hash(session, hash_token(body.admission_token))
     if token_row is None:
         raise AppError(401, "invalid_admission_token", "unknown admission token")
@@ -115,7 +120,8 @@ async def create_account(
         raise conflict("public_key_taken", "another account already uses this public key")
     user = User(
         full_name=None,
-        email=None,
+        email=invited_email,
+        email_verified_at=now if invited_email is not None else None,
         private_encryption_space_id=None,
         login_public_key=body.public_key,
         login_key_hash=key_hash,
@@ -134,6 +140,26 @@ async def create_account(
     return user, _encrypted_token(key, token)
 
 
+async def _admitted_email(session: AsyncSession, body: MeIn, now: datetime, settings: Settings) -> str | None:
+    """The verified address a sign-up brings, if any, after the sign-up policy let it in.
+
+    ``closed``: 403 ``signups_closed``. ``invite``: 403 ``invitation_required`` unless
+    ``body.invitation_token`` is the token of a live invitation with an email (that address, proven by the
+    token mailed to it, becomes the account's). Outside ``signup_domains``: 403 ``email_domain_not_allowed``.
+    """
+    if settings.signups == SignupPolicy.CLOSED:
+        raise AppError(403, "signups_closed", "this server does not accept new accounts")
+    invitation = None
+    if body.invitation_token:
+        invitation = await invitations.live_by_token_hash(session, hash_token(body.invitation_token), now)
+    if invitation is None or invitation.email is None:
+        if settings.signups == SignupPolicy.INVITE:
+            raise AppError(403, "invitation_required", "sign-up needs a live invitation mailed to you")
+        return None
+    verification.check_domain(invitation.email, settings)
+    return invitation.email
+
+
 async def get_me(session: AsyncSession, principal: Principal) -> User:
     user = await repo.user_by_id(session, principal.user_id)
     if user is None:  # deleted in a concurrent request after authentication
@@ -146,7 +172,10 @@ async def update_me(session: AsyncSession, principal: Principal, body: UserUpdat
     user = await get_me(session, principal)
     fields = body.model_fields_set
     if "email" in fields:
-        user.email = check_email(body.email) if body.email else None
+        email = check_email(body.email) if body.email else None
+        if email != user.email:
+            user.email = email
+            user.email_verified_at = None
     if "full_name" in fields:
         user.full_name = body.full_name.strip() or None if body.full_name is not None else None
     if "private_encryption_space_id" in fields:
@@ -156,12 +185,13 @@ async def update_me(session: AsyncSession, principal: Principal, body: UserUpdat
     return user
 
 
-async def delete_me(session: AsyncSession, principal: Principal) -> None:
+async def delete_me(session: AsyncSession, principal: Principal, now: datetime) -> None:
     """Delete the account and everything in it: items, keys, invitations, both rows of every connection,
     shares given and received, tasks, sessions (the database cascades from the user row)."""
     connection_ids = await repo.connection_ids_of(session, principal.user_id)
     if connection_ids:
-        await connection_hooks.on_connection_deleted(session, connection_ids)
+        # The peers' clients are asked to delete what the connections leave in their Keystores.
+        await connection_hooks.on_connection_deleted(session, connection_ids, now)
     await repo.delete_user(session, principal.user_id)
     log.info("account deleted", extra={"user_id": str(principal.user_id)})
 

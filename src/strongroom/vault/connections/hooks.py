@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.vault.shares import service
 
 
-async def on_connection_deleted(session: AsyncSession, connection_ids: Sequence[uuid.UUID]) -> None:
+async def on_connection_deleted(
+    session: AsyncSession, connection_ids: Sequence[uuid.UUID], now: datetime
+) -> None:
     """Called inside the deleting transaction, *before* the connection rows ``connection_ids`` are deleted.
 
     ``connection_ids`` holds both rows of each connection being deleted (both users' records). Must revoke
     every share made over them, in both directions; must only flush, never commit. Revokes them (with their
-    on-shares) and drops the ``update_shares`` tasks left without a share to update.
+    on-shares), drops the ``update_shares`` tasks left without a share to update, and asks each user's
+    client to delete the share keys and the connection keypair the connection leaves in their Keystore.
     """
-    await service.connections_deleted(session, connection_ids)
+    await service.connections_deleted(session, connection_ids, now)

@@ -45,7 +45,9 @@ async def get_connection(
 
 
 @router.delete("/connections/{connection_id}", status_code=204, responses=error_responses(401, 404))
-async def delete_connection(principal: CurrentUser, session: DbSession, connection_id: uuid.UUID) -> Response:
+async def delete_connection(
+    principal: CurrentUser, session: DbSession, connection_id: uuid.UUID, now: Now
+) -> Response:
     """Delete the connection (both users' records) and every share made over it."""
-    await service.delete_connection(session, principal, connection_id)
+    await service.delete_connection(session, principal, connection_id, now)
     return Response(status_code=204)

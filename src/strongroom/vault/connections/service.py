@@ -146,12 +146,14 @@ async def list_connections(session: AsyncSession, principal: Principal, params: 
     )
 
 
-async def delete_connection(session: AsyncSession, principal: Principal, connection_id: uuid.UUID) -> None:
+async def delete_connection(
+    session: AsyncSession, principal: Principal, connection_id: uuid.UUID, now: datetime
+) -> None:
     """Delete both records of the connection and revoke every share over it, in both directions."""
     mine = await repo.own_connection(session, principal.user_id, connection_id)
     if mine is None:
         raise not_found("connection")
     theirs = await repo.twin_of(session, mine)
-    await hooks.on_connection_deleted(session, [mine.id, theirs.id])
+    await hooks.on_connection_deleted(session, [mine.id, theirs.id], now)
     await repo.delete_pair(session, mine.pair_id)
     log.info("connection deleted", extra={"pair_id": str(mine.pair_id)})

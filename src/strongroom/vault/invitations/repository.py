@@ -111,5 +111,15 @@ async def mark_deleted(session: AsyncSession, invitation_id: uuid.UUID, now: dat
     )
 
 
-async def inviter_name(session: AsyncSession, user_id: uuid.UUID) -> str | None:
-    return (await session.execute(select(User.full_name).where(User.id == user_id))).scalar_one_or_none()
+async def inviter(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def live_by_token_hash(session: AsyncSession, token_hash: str, now: datetime) -> Invitation | None:
+    """The invitation with this token if it can still be accepted (new, unexpired), else None."""
+    stmt = select(Invitation).where(
+        Invitation.token_hash == token_hash,
+        Invitation.state == InvitationState.NEW.value,
+        Invitation.expires_at > now,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

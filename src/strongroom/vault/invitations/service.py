@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from strongroom.kit.errors import invalid, not_found
+from strongroom.kit.errors import AppError, invalid, not_found
 from strongroom.kit.ids import new_id
 from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.kit.ratelimit import RateLimiter, enforce
 from strongroom.kit.settings import Settings
 from strongroom.kit.tokens import hash_token, new_token
+from strongroom.vault.accounts.verification import is_verified
 from strongroom.vault.auth import Principal
 from strongroom.vault.invitations import repository as repo
 from strongroom.vault.invitations.repository import InvitationRow
@@ -24,7 +25,7 @@ from strongroom.vault.mail import outbox
 from strongroom.vault.mail.compose import invitation_mail
 from strongroom.vault.mail.transport import message_domain
 from strongroom.vault.models import Invitation, InvitationState
-from strongroom.vault.validation import check_email, check_encrypted
+from strongroom.vault.validation import check_email, check_encrypted, mailbox_key
 
 log = logging.getLogger("strongroom.vault.invitations")
 
@@ -68,10 +69,21 @@ async def create_invitation(
 ) -> InvitationOut:
     """A new invitation by the caller with their public key ``body.public_key_id`` (404 if not theirs).
 
-    429 past ``invitations_per_user`` per ``invitations_window``; 422 ``invalid_encrypted_value`` (the
-    nickname must be a cryppo string), ``invalid_email``, ``invalid_expires_in`` (60 s up to
-    ``invitation_max_lifetime``). With ``email`` the invitation mail goes to the outbox in this transaction.
+    403 ``email_not_verified`` when ``require_verified_email`` and the caller's address is not verified;
+    429 past ``invitations_per_user`` per ``invitations_window``, or past ``invitations_per_recipient``
+    invitations to the same mailbox (from anyone) per ``invitations_per_recipient_window``; 422
+    ``invalid_encrypted_value`` (the nickname must be a cryppo string), ``invalid_email``,
+    ``invalid_expires_in`` (60 s up to ``invitation_max_lifetime``). With ``email`` the invitation mail
+    goes to the outbox in this transaction.
     """
+    inviter = await repo.inviter(session, principal.user_id)
+    verified_email = inviter.email if inviter is not None and is_verified(inviter) else None
+    if settings.require_verified_email and verified_email is None:
+        raise AppError(
+            403,
+            "email_not_verified",
+            "verify your email address before inviting (POST /me/email_verification)",
+        )
     await enforce(
         limiter,
         f"vault:invitations:{principal.user_id}",
@@ -89,6 +101,14 @@ async def create_invitation(
         raise invalid(
             "invalid_expires_in",
             f"expires_in must be between 60 and {settings.invitation_max_lifetime} seconds",
+        )
+    if email is not None:
+        # Across all senders: fresh accounts cannot take turns mailing one person.
+        await enforce(
+            limiter,
+            f"vault:invitations:to:{mailbox_key(email)}",
+            settings.invitations_per_recipient,
+            settings.invitations_per_recipient_window,
         )
     message = body.message.strip() or None if body.message is not None else None
     token = new_token(TOKEN_PREFIX)
@@ -109,7 +129,8 @@ async def create_invitation(
     await repo.add(session, invitation)
     if email is not None:
         subject, text = invitation_mail(
-            inviter_name=await repo.inviter_name(session, principal.user_id),
+            inviter_email=verified_email,
+            inviter_name=inviter.full_name if inviter is not None else None,
             message=message,
             invitation_id=invitation.id,
             token=token,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,10 +22,16 @@ async def on_item_changed(session: AsyncSession, item_id: uuid.UUID, now: dateti
     await service.item_changed(session, item_id, now)
 
 
-async def on_item_deleted(session: AsyncSession, item_id: uuid.UUID) -> None:
+async def on_item_deleted(session: AsyncSession, item_id: uuid.UUID, now: datetime) -> None:
     """Called inside the deleting transaction *before* item ``item_id`` is deleted.
 
-    Revokes the item's shares (and their on-shares) and drops every client task about the item. Only
-    flushes.
+    Revokes the item's shares (and their on-shares), asks the parties' clients to delete the share keys,
+    and drops every client task about the item. Only flushes.
     """
-    await service.item_deleted(session, item_id)
+    await service.item_deleted(session, item_id, now)
+
+
+async def on_slots_deleted(session: AsyncSession, slot_ids: Collection[uuid.UUID], now: datetime) -> None:
+    """Called inside the transaction *before* slots ``slot_ids`` are deleted: revokes their single-slot
+    shares (asking for their keys to be deleted, as every ending does). Only flushes."""
+    await service.slots_deleted(session, slot_ids, now)

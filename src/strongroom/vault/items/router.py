@@ -93,9 +93,9 @@ async def put_item(
 
 
 @router.delete("/items/{item_id}", status_code=204, responses=error_responses(401, 404))
-async def delete_item(principal: CurrentUser, session: DbSession, item_id: uuid.UUID) -> Response:
+async def delete_item(principal: CurrentUser, session: DbSession, item_id: uuid.UUID, now: Now) -> Response:
     """Delete the card; its shares are revoked."""
-    await service.delete_item(session, principal, item_id)
+    await service.delete_item(session, principal, item_id, now)
     return Response(status_code=204)
 
 

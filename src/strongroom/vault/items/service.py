@@ -233,6 +233,8 @@ async def update_item(
         item.label = label.strip()
     for position, attrs in enumerate(attributes, start=1):
         slot_set.apply(attrs, position)
+    if slot_set.removed:
+        await hooks.on_slots_deleted(session, [slot.id for slot in slot_set.removed], now)
     for slot in slot_set.removed:
         await session.delete(slot)
     session.add_all(s for s in slot_set.slots if s not in session)
@@ -245,10 +247,10 @@ async def update_item(
     return _envelope(item, slot_set.slots)
 
 
-async def delete_item(session: AsyncSession, principal: Principal, item_id: uuid.UUID) -> None:
+async def delete_item(session: AsyncSession, principal: Principal, item_id: uuid.UUID, now: datetime) -> None:
     """Delete the item, its slots and (through the hook and cascades) its shares."""
     item = await _own_item(session, principal, item_id)
-    await hooks.on_item_deleted(session, item.id)
+    await hooks.on_item_deleted(session, item.id, now)
     await repo.delete_item(session, item.id)
 
 
@@ -300,6 +302,7 @@ async def delete_slot(session: AsyncSession, principal: Principal, slot_id: uuid
     slot = await _own_slot(session, principal, slot_id)
     item = await repo.get_item(session, principal.user_id, slot.item_id)
     assert item is not None
+    await hooks.on_slots_deleted(session, [slot.id], now)
     await session.delete(slot)
     item.updated_at = now
     await session.flush()

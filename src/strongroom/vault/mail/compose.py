@@ -8,16 +8,31 @@ from datetime import datetime
 
 from strongroom.kit.clock import isoformat
 
-ANONYMOUS = "A Strongroom user"
-
 
 def accept_command(invitation_id: uuid.UUID, token: str) -> str:
     """The exact shell command that accepts the invitation."""
     return f"strongroom connections accept --invitation-id {invitation_id} --token {token}"
 
 
+UNVERIFIED = "A Strongroom user with an unverified address"
+
+
+def _one_line(text: str | None, limit: int = 200) -> str:
+    return " ".join((text or "").split())[:limit]
+
+
+def _quoted(text: str) -> list[str]:
+    """``text`` as mail quotes: every line starts with ``> `` so it cannot pass for Strongroom's own words."""
+    lines: list[str] = []
+    for paragraph in text.strip().splitlines():
+        wrapped = textwrap.wrap(paragraph, width=72, break_long_words=True) or [""]
+        lines += [f"> {line}".rstrip() for line in wrapped]
+    return lines
+
+
 def invitation_mail(
     *,
+    inviter_email: str | None,
     inviter_name: str | None,
     message: str | None,
     invitation_id: uuid.UUID,
@@ -25,17 +40,32 @@ def invitation_mail(
     expires_at: datetime,
     server_url: str,
 ) -> tuple[str, str]:
-    """``(subject, body)`` of an invitation mail. The body holds the token: the outbox blanks it once sent."""
-    who = (inviter_name or "").strip() or ANONYMOUS
-    # The name is the inviter's own profile text: keep it to one line so it cannot shape the headers.
-    who = " ".join(who.split())[:200]
+    """``(subject, body)`` of an invitation mail. The body holds the token: the outbox blanks it once sent.
+
+    The sender is named only by ``inviter_email``, the address Strongroom verified (None: not verified).
+    Everything the sender typed (profile name, message) is quoted below a warning, never in the subject.
+    """
+    who = _one_line(inviter_email, 320) or UNVERIFIED
     subject = f"{who} invites you to connect on Strongroom"
     lines = [f"{who} invites you to connect on Strongroom,", "to share cards end-to-end encrypted.", ""]
-    if message and message.strip():
-        lines += ["Their message:", ""]
-        for paragraph in message.strip().splitlines():
-            wrapped = textwrap.wrap(paragraph, width=72, break_long_words=True) or [""]
-            lines += [f"    {line}" for line in wrapped]
+    if inviter_email is None:
+        lines += ["Strongroom has not verified the sender's email address.", ""]
+    name = _one_line(inviter_name)
+    has_message = bool(message and message.strip())
+    if name or has_message:
+        lines += [
+            "The quoted text below comes from the sender:",
+            "it was not written or checked by Strongroom.",
+            "Strongroom never asks for your passphrase or secret key by mail.",
+            "",
+        ]
+        if name:
+            lines += [f"> Name: {name}"]
+        if name and has_message:
+            lines += [">"]
+        if has_message:
+            assert message is not None
+            lines += _quoted(message)
         lines += [""]
     lines += [
         f"Invitation id: {invitation_id}",
@@ -51,3 +81,18 @@ def invitation_mail(
         "If you do not know the sender, ignore this mail.",
     ]
     return subject, "\n".join(lines) + "\n"
+
+
+def verification_mail(*, code: str, expires_at: datetime, server_url: str) -> tuple[str, str]:
+    """``(subject, body)`` of the mail carrying an email verification code (blanked once sent)."""
+    lines = [
+        "Someone asked to use this address for a Strongroom account.",
+        "",
+        f"Your verification code: {code}",
+        "",
+        f"Server: {server_url}",
+        f"The code expires at {isoformat(expires_at)}.",
+        "",
+        "If that was not you, ignore this mail: the address stays unverified.",
+    ]
+    return "Your Strongroom verification code", "\n".join(lines) + "\n"

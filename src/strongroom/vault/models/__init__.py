@@ -1,6 +1,12 @@
 """ORM models of the Vault database, one module per area; every model is importable from here."""
 
-from strongroom.vault.models.accounts import AdmissionToken, ServerSecret, User, VaultSession
+from strongroom.vault.models.accounts import (
+    AdmissionToken,
+    EmailVerification,
+    ServerSecret,
+    User,
+    VaultSession,
+)
 from strongroom.vault.models.base import Base
 from strongroom.vault.models.cards import Item, ItemTemplate, Slot, TemplateSlot
 from strongroom.vault.models.connections import Connection, Invitation, InvitationState
@@ -17,6 +23,7 @@ __all__ = [
     "ClientTask",
     "ClientTaskState",
     "Connection",
+    "EmailVerification",
     "EncryptionSpace",
     "Invitation",
     "InvitationState",

@@ -31,6 +31,8 @@ class User(Base):
     """A Vault account.
 
     ``login_key_hash`` is the SHA-256 of the login public key's DER: the ``POST /session`` lookup.
+    ``email_verified_at`` is when the current ``email`` was proven (a mailed code, or an invitation token
+    mailed to it); changing ``email`` clears it.
     """
 
     __tablename__ = "users"
@@ -38,6 +40,7 @@ class User(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     full_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    email_verified_at: Mapped[datetime | None]
     private_encryption_space_id: Mapped[str | None] = mapped_column(String(100))
     login_public_key: Mapped[str] = mapped_column(Text)
     login_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -73,3 +76,20 @@ class ServerSecret(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+
+class EmailVerification(Base):
+    """A pending proof that ``user_id`` receives mail at ``email``: a code mailed there, kept as a hash.
+
+    One per user (a new request replaces it); it dies at ``expires_at``, on success, or (counted by the
+    rate limiter, which a refused request's rollback does not undo) after too many wrong guesses.
+    """
+
+    __tablename__ = "email_verifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.pagination import ListParams, paginate
-from strongroom.vault.models import Connection, EncryptionSpace, Item, Share, Slot, User
+from strongroom.vault.models import Connection, EncryptionSpace, Item, PublicKey, Share, Slot, User
 
 
 def live(now: datetime) -> ColumnElement[bool]:
@@ -162,6 +162,46 @@ async def delete_shares(
         if isinstance(obj, Share) and obj.id in gone:
             session.expunge(obj)
     return [(row[1], row[2]) for row in rows]
+
+
+async def key_holders(
+    session: AsyncSession, share_ids: Collection[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+    """(sender, recipient, encryption space) of the shares ``share_ids`` and their on-shares whose space
+    is their own (named by the client); a connection's reused space outlives one share of it."""
+    if not share_ids:
+        return []
+    ids = list(share_ids)
+    stmt = select(Share.sender_id, Share.recipient_id, Share.encryption_space_id).where(
+        or_(Share.id.in_(ids), Share.parent_share_id.in_(ids)), Share.space_from_connection.is_(False)
+    )
+    return [(row[0], row[1], row[2]) for row in (await session.execute(stmt)).all()]
+
+
+async def connection_key_material(
+    session: AsyncSession, connection_ids: Sequence[uuid.UUID]
+) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], list[tuple[uuid.UUID, str]]]:
+    """For connection rows ``connection_ids``: (user, space id) of every encryption space a user linked to
+    them, and (user, Keystore keypair id) of each row's own connection key."""
+    ids = list(connection_ids)
+    if not ids:
+        return [], []
+    spaces = await session.execute(
+        select(EncryptionSpace.user_id, EncryptionSpace.id).where(EncryptionSpace.connection_id.in_(ids))
+    )
+    keys = await session.execute(
+        select(Connection.user_id, PublicKey.key_store_id)
+        .join(PublicKey, PublicKey.id == Connection.public_key_id)
+        .where(Connection.id.in_(ids))
+    )
+    return [(r[0], r[1]) for r in spaces.all()], [(r[0], r[1]) for r in keys.all()]
+
+
+async def shares_of_slots(session: AsyncSession, slot_ids: Collection[uuid.UUID]) -> list[uuid.UUID]:
+    if not slot_ids:
+        return []
+    stmt = select(Share.id).where(Share.slot_id.in_(list(slot_ids)))
+    return list((await session.execute(stmt)).scalars().all())
 
 
 async def shares_of_item(session: AsyncSession, item_id: uuid.UUID) -> list[uuid.UUID]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,13 +66,33 @@ async def accept_share(
     return share
 
 
+async def end_shares(
+    session: AsyncSession, share_ids: Collection[uuid.UUID], now: datetime, *, live_only: bool = True
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Delete the shares ``share_ids`` with their on-shares, however they end, and ask both parties'
+    clients to delete the Keystore copies of each share's DEK (``delete_encryption_space`` tasks): the
+    Vault cannot reach the Keystore (another trust domain) and holds no credential there; only the users'
+    own clients can. A task whose space is already gone (the SDK's revoke deletes it at once) is done
+    without work.
+
+    Returns the (sender, item) pairs of the deleted shares. Leftover ``update_shares`` tasks are dropped
+    (with ``live_only``, an expired share no longer keeps its sender's task).
+    """
+    holders = await repository.key_holders(session, share_ids)
+    gone = await repository.delete_shares(session, share_ids)
+    await tasks.drop_moot_update_tasks(session, gone, now if live_only else None)
+    for sender_id, recipient_id, space_id in holders:
+        for user_id in (sender_id, recipient_id):
+            await tasks.queue(session, user_id, tasks.DELETE_ENCRYPTION_SPACE, space_id, now)
+    return gone
+
+
 async def revoke_share(
     session: AsyncSession, principal: Principal, share_id: uuid.UUID, now: datetime
 ) -> None:
     """Sender or recipient revokes: the share and its on-shares are deleted (404 for everyone afterwards)."""
     share = await get_share(session, principal, share_id, now)
-    gone = await repository.delete_shares(session, [share.id])
-    await tasks.drop_moot_update_tasks(session, gone, now)
+    await end_shares(session, [share.id], now)
 
 
 # Hooks called by the items and connections packages (inside their transactions).
@@ -86,18 +106,35 @@ async def item_changed(session: AsyncSession, item_id: uuid.UUID, now: datetime)
         await tasks.queue(session, sender, tasks.UPDATE_SHARES, item_id, now)
 
 
-async def item_deleted(session: AsyncSession, item_id: uuid.UUID) -> None:
+async def item_deleted(session: AsyncSession, item_id: uuid.UUID, now: datetime) -> None:
     """Revoke every share of the item (on-shares included) and drop every task about it."""
-    await repository.delete_shares(session, await repository.shares_of_item(session, item_id))
+    await end_shares(session, await repository.shares_of_item(session, item_id), now)
     await tasks.delete_tasks_about(session, item_id)
 
 
-async def connections_deleted(session: AsyncSession, connection_ids: Sequence[uuid.UUID]) -> None:
-    """Revoke every share made over these connection records (both directions, on-shares included)."""
-    gone = await repository.delete_shares(
-        session, await repository.shares_over_connections(session, connection_ids)
+async def slots_deleted(session: AsyncSession, slot_ids: Collection[uuid.UUID], now: datetime) -> None:
+    """Revoke the single-slot shares of these slots (with their on-shares)."""
+    await end_shares(session, await repository.shares_of_slots(session, slot_ids), now)
+
+
+async def connections_deleted(
+    session: AsyncSession, connection_ids: Sequence[uuid.UUID], now: datetime
+) -> None:
+    """Revoke every share made over these connection records (both directions, on-shares included), and
+    ask each user's client to delete what the connection leaves in their Keystore: the encryption spaces
+    they linked to it and their connection keypair."""
+    spaces, keys = await repository.connection_key_material(session, connection_ids)
+    await end_shares(
+        session, await repository.shares_over_connections(session, connection_ids), now, live_only=False
     )
-    await tasks.drop_moot_update_tasks(session, gone, None)
+    for user_id, space_id in spaces:
+        await tasks.queue(session, user_id, tasks.DELETE_ENCRYPTION_SPACE, space_id, now)
+    for user_id, key_store_id in keys:
+        try:
+            keypair_id = uuid.UUID(key_store_id)
+        except ValueError:
+            continue  # another Keystore's ids may not be UUIDs: no task can name it
+        await tasks.queue(session, user_id, tasks.DELETE_KEYPAIR, keypair_id, now)
 
 
 async def sweep_expired(session: AsyncSession, now: datetime, *, batch: int = 1000) -> int:
@@ -110,8 +147,7 @@ async def sweep_expired(session: AsyncSession, now: datetime, *, batch: int = 10
         rows = await repository.expired_batch(session, now, batch)
         if not rows:
             return total
-        gone = await repository.delete_shares(session, [row[0] for row in rows])
-        await tasks.drop_moot_update_tasks(session, gone, now)
+        gone = await end_shares(session, [row[0] for row in rows], now)
         total += len(gone)
         if len(rows) < batch:
             return total

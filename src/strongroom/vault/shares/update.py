@@ -117,7 +117,9 @@ async def _side_effects(
     if isinstance(expires_at, datetime):
         await repository.clamp_children_expiry(session, share.id, expires_at, now)
     if values.get("distributable") is False:
-        gone = await repository.delete_shares(session, await repository.child_ids(session, share.id))
-        await tasks.drop_moot_update_tasks(session, gone, now)
+        # Imported here: the service module imports this one.
+        from strongroom.vault.shares.service import end_shares
+
+        await end_shares(session, await repository.child_ids(session, share.id), now)
     if "encrypted_values" in values and await repository.has_live_children(session, share.id, now):
         await tasks.queue(session, share.recipient_id, tasks.UPDATE_SHARES, share.item_id, now)

@@ -17,6 +17,9 @@ from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import ClientTask, ClientTaskState, Share
 
 UPDATE_SHARES = "update_shares"
+# Key material in the Keystore that outlived what it was for; only the user's own client can delete it.
+DELETE_ENCRYPTION_SPACE = "delete_encryption_space"  # target: a Keystore encryption space id
+DELETE_KEYPAIR = "delete_keypair"  # target: the user's own connection keypair id in the Keystore
 
 TODO = ClientTaskState.TODO.value
 IN_PROGRESS = ClientTaskState.IN_PROGRESS.value
