@@ -8,6 +8,7 @@ from strongroom import crypto
 from tests.security.authz import Call, Case, each_user, everyone, fixed, owner_only, service_only
 from tests.security.targets import fresh_share, fresh_space, fresh_tokens_for, spare_public_key
 from tests.security.world import IDENTITIES, World, small_login_key
+from tests.vault.helpers import deletion_signature
 
 __all__ = ["VAULT_CASES"]
 
@@ -44,8 +45,9 @@ async def _known_admission_token(w: World, caller: str) -> Call:
 async def _throwaway_account(w: World, caller: str) -> Call:
     """Deleting one's account is tried on a throwaway account of the caller's own (same rights)."""
     if caller not in IDENTITIES:
-        return Call()
-    return Call(headers={"Authorization": await w.vault_account()})
+        return Call(json={"request_signature": deletion_signature(small_login_key()[0])})
+    token, private = await w.vault_account_with_key()
+    return Call(headers={"Authorization": token}, json={"request_signature": deletion_signature(private)})
 
 
 async def _card(w: World, caller: str) -> Call:

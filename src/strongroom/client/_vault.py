@@ -122,9 +122,10 @@ class VaultClient:
         data = await self.api.call("PUT", "/me", body={"user": fields})
         return parse(VaultUser, data, "user", where="PUT /me")
 
-    async def delete_me(self) -> None:
-        """``DELETE /me``: the account and everything in it."""
-        await self.api.call("DELETE", "/me", expect_body=False)
+    async def delete_me(self, request_signature: str) -> None:
+        """``DELETE /me``: the account and everything in it; ``request_signature`` is a fresh signature by
+        the login private key over ``DELETE <base URL>/me--request-timestamp=<time>``."""
+        await self.api.call("DELETE", "/me", body={"request_signature": request_signature}, expect_body=False)
 
     async def create_session(self, public_key: str) -> str:
         """``POST /session``: a session token encrypted to the login ``public_key``."""
