@@ -6,10 +6,8 @@ returns the parsed record. It moves only wrapped keys: nothing here encrypts or 
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
-
-from pydantic import BaseModel
 
 from strongroom.client._errors import ProtocolError
 from strongroom.client._http import ServiceApi
@@ -20,6 +18,7 @@ from strongroom.client._models import (
     KeypairRecord,
     KeystoreSession,
     KeystoreUser,
+    R,
     SharedKeyClaimed,
     SharedKeyRecord,
     SrpChallenge,
@@ -28,7 +27,6 @@ from strongroom.client._models import (
     parse_list,
 )
 
-R = TypeVar("R", bound=BaseModel)
 MAX_PER_PAGE = 200
 
 __all__ = ["KeystoreClient"]
