@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from strongroom import crypto
-from strongroom.client import ShareUnavailable, Strongroom, Unauthorized, WrongPassphrase
+from strongroom.client import NotFound, ShareUnavailable, Strongroom, Unauthorized, WrongPassphrase
 from strongroom.kit.settings import Settings
 from tests.client.conftest import PASSPHRASES, ClientFactory
 from tests.client.test_client_connections import connect
@@ -186,3 +186,25 @@ async def test_delete_account_leaves_no_row_of_the_user_in_either_database(
     with pytest.raises(ShareUnavailable):
         await bob.read_share(given.id)
     assert (await bob.me()).id
+
+
+async def test_share_events_show_the_owner_who_read_and_who_passed_it_on(
+    alice: Strongroom, bob: Strongroom, carol: Strongroom
+) -> None:
+    mine, _ = await connect(alice, bob)
+    _, bobs_to_carol = await connect(carol, bob)
+    card_id = await vehicle(alice)
+    share = await alice.share(card_id, mine.id, distributable=True)
+    await bob.read_share(share.id)
+    on_share = await bob.reshare(share.id, bobs_to_carol.id)
+    await carol.read_share(on_share.id)
+    activity = await alice.share_events(share.id)
+    bob_id, carol_id = (await bob.me()).id, (await carol.me()).id
+    # Bob read the values twice: to look, and to re-encrypt them for Carol when passing the card on.
+    assert [e.reader_id for e in activity.events] == [bob_id, bob_id]
+    assert [(o.id, o.sender_id, o.recipient_id) for o in activity.on_shares] == [
+        (on_share.id, bob_id, carol_id)
+    ]
+    assert [e.reader_id for e in (await alice.share_events(on_share.id)).events] == [carol_id]
+    with pytest.raises(NotFound):
+        await bob.share_events(share.id)

@@ -28,12 +28,15 @@ PUBLIC = {
     "KeystoreClient",
     "NotFound",
     "NotLoggedIn",
+    "OnShare",
     "ProgressCallback",
     "ProtocolError",
     "RateLimited",
     "ServerError",
     "Share",
+    "ShareActivity",
     "ShareError",
+    "ShareEvent",
     "ShareUnavailable",
     "SharedCard",
     "SlotInput",
@@ -84,6 +87,11 @@ FLOWS = {
     "revoke_share",
     "client_tasks",
     "run_client_tasks",
+    "change_passphrase",
+    "rotate_secret_key",
+    "rotate_keys",
+    "delete_account",
+    "share_events",
 }
 
 

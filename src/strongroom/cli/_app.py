@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import _demo, _lifecycle, _serve, _worker
+from strongroom.cli import _demo, _lifecycle, _serve, _share_events, _worker
 from strongroom.cli._connections import connections
 from strongroom.cli._items import items, templates
 from strongroom.cli._shares import shares
@@ -31,6 +31,7 @@ _serve.register(app)
 _worker.register(app)
 _demo.register(app)
 _lifecycle.register(users)
+_share_events.register(shares)
 
 
 @app.callback()

@@ -23,6 +23,7 @@ from strongroom.client._errors import (
     Unauthorized,
     WrongPassphrase,
 )
+from strongroom.client._views import OnShare, ShareActivity, ShareEvent
 
 __all__ = ["LifecycleFlows"]
 
@@ -163,6 +164,17 @@ class LifecycleFlows(AccountFlows):
         self._credentials = None
         self.keystore.use_token(None)
         self.vault.use_token(None)
+
+    async def share_events(self, share_id: str) -> ShareActivity:
+        """Who read the share's values and when (for the card's owner and the share's sender); the owner
+        also sees the on-shares made from it. NotFound for anyone else (the recipient included)."""
+        events, on_shares = await self.vault.share_events(share_id)
+        return ShareActivity(
+            events=tuple(ShareEvent(e.id, e.share_id, e.reader_id, e.read_at) for e in events),
+            on_shares=tuple(
+                OnShare(o.id, o.parent_share_id, o.sender_id, o.recipient_id, o.created_at) for o in on_shares
+            ),
+        )
 
     # Helpers ---------------------------------------------------------------------------------------
 

@@ -257,6 +257,21 @@ class ShareRecord(Record):
         return value
 
 
+class ShareEventRecord(Record):
+    id: str
+    share_id: str
+    reader_id: str
+    read_at: datetime
+
+
+class OnShareRecord(Record):
+    id: str
+    parent_share_id: str | None = None
+    sender_id: str
+    recipient_id: str
+    created_at: datetime
+
+
 class ClientTaskRecord(Record):
     id: str
     work_type: str

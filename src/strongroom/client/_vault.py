@@ -18,7 +18,9 @@ from strongroom.client._models import (
     ConnectionRecord,
     InvitationRecord,
     ItemRecord,
+    OnShareRecord,
     PublicKeyRecord,
+    ShareEventRecord,
     ShareRecord,
     SlotRecord,
     TemplateRecord,
@@ -145,8 +147,8 @@ class VaultClient:
     # Templates, items and slots --------------------------------------------------------------------
 
     async def templates(self) -> TemplatesPage:
-        """``GET /item_templates``: built-in templates and the user's own, with their slots."""
-        data = await self.api.call("GET", "/item_templates")
+        """``GET /item_templates`` (every page): built-in templates and the user's own, with their slots."""
+        data = await self._pages("/item_templates", ("item_templates", "slots"))
         where = "GET /item_templates"
         return TemplatesPage(
             parse_list(TemplateRecord, data, "item_templates", where=where),
@@ -299,6 +301,16 @@ class VaultClient:
         return SharesPage(
             parse_list(ShareRecord, data, "shares", where="GET /shares"),
             parse_list(ItemRecord, data, "items", where="GET /shares"),
+        )
+
+    async def share_events(self, share_id: str) -> tuple[list[ShareEventRecord], list[OnShareRecord]]:
+        """``GET /shares/{id}/events`` (extension, every page): the share's reads and, for the card's
+        owner, the on-shares made from it."""
+        path = f"/shares/{_seg(share_id)}/events"
+        data = await self._pages(path, ("share_events", "on_shares"))
+        return (
+            parse_list(ShareEventRecord, data, "share_events", where="GET /shares/{id}/events"),
+            parse_list(OnShareRecord, data, "on_shares", where="GET /shares/{id}/events"),
         )
 
     async def share(self, share_id: str) -> ShareDetail:
