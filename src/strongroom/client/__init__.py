@@ -28,6 +28,7 @@ from strongroom.client._errors import (
     ValidationFailed,
     WrongPassphrase,
 )
+from strongroom.client._export import ExportError, ImportSummary
 from strongroom.client._keystore import KeystoreClient
 from strongroom.client._strongroom import Strongroom
 from strongroom.client._vault import VaultClient
@@ -66,8 +67,10 @@ __all__ = [
     "Connection",
     "Credentials",
     "CryptoError",
+    "ExportError",
     "Forbidden",
     "Gone",
+    "ImportSummary",
     "InvalidArgument",
     "InvalidSecretKey",
     "Invitation",

@@ -155,6 +155,7 @@ class TemplateRecord(Record):
     name: str
     label: str | None = None
     description: str | None = None
+    user_id: str | None = None
     slot_ids: list[str] = Field(default_factory=list)
 
 

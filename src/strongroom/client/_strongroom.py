@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from strongroom.client._export import ExportFlows
 from strongroom.client._lifecycle import LifecycleFlows
-from strongroom.client._tasks import TaskFlows
 
 __all__ = ["Strongroom"]
 
 
-class Strongroom(LifecycleFlows, TaskFlows):
+class Strongroom(LifecycleFlows, ExportFlows):
     """A client of one Strongroom server (Keystore and Vault) for one user at a time.
 
     Usage::
@@ -20,7 +20,8 @@ class Strongroom(LifecycleFlows, TaskFlows):
 
     Accounts: :meth:`sign_up`, :meth:`log_in`, :meth:`resume`, :meth:`log_out`, :meth:`me`,
     :meth:`update_profile`. Account lifecycle: :meth:`change_passphrase`, :meth:`new_secret_key`,
-    :meth:`rotate_secret_key`, :meth:`rotate_keys`, :meth:`delete_account`. Cards: :meth:`templates`,
+    :meth:`rotate_secret_key`, :meth:`rotate_keys`, :meth:`delete_account`, :meth:`export`,
+    :meth:`import_export`, :meth:`share_events`, :meth:`create_template`. Cards: :meth:`templates`,
     :meth:`template`, :meth:`create_card`, :meth:`cards`, :meth:`card`, :meth:`update_card`,
     :meth:`remove_slot`, :meth:`delete_card`. Connections: :meth:`invite`, :meth:`invitations`,
     :meth:`cancel_invitation`,

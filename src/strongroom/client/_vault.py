@@ -6,7 +6,7 @@ walk every page (``per_page`` / ``next_page_after``) and return whole lists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -82,6 +82,16 @@ class VaultClient:
     ) -> dict[str, list[Any]]:
         """Every page of a list endpoint: ``keys`` of each answer concatenated (the first key pages)."""
         merged: dict[str, list[Any]] = {k: [] for k in keys}
+        async for page in self.iter_pages(path, keys, params):
+            for key in keys:
+                merged[key].extend(page[key])
+        return merged
+
+    async def iter_pages(
+        self, path: str, keys: Sequence[str], params: Mapping[str, str | int | bool] | None = None
+    ) -> AsyncIterator[dict[str, list[Any]]]:
+        """The pages of a list endpoint one at a time (``keys`` of each answer; the first key pages), so
+        that a long list never sits in memory whole."""
         after: str | None = None
         seen: set[str] = set()
         while True:
@@ -90,17 +100,17 @@ class VaultClient:
             if after is not None:
                 query["next_page_after"] = after
             data = await self.api.call("GET", path, params=query)
+            page: dict[str, list[Any]] = {}
             for key in keys:
                 value = data.get(key)
-                if isinstance(value, list):
-                    merged[key].extend(value)
-            page = data.get(keys[0])
-            rows = page if isinstance(page, list) else []
+                page[key] = value if isinstance(value, list) else []
+            yield page
+            rows = page[keys[0]]
             ids = [str(r["id"]) for r in rows if isinstance(r, dict) and isinstance(r.get("id"), str)]
             after = _next_after(data, ids)
             # Stop when the server says so, and never loop on a server that ignores the cursor.
             if after is None or not ids or ids[0] in seen:
-                return merged
+                return
             seen.update(ids)
 
     # Admission, users, sessions --------------------------------------------------------------------
@@ -152,6 +162,28 @@ class VaultClient:
         where = "GET /item_templates"
         return TemplatesPage(
             parse_list(TemplateRecord, data, "item_templates", where=where),
+            parse_list(SlotRecord, data, "slots", where=where),
+        )
+
+    async def item_pages(self) -> AsyncIterator[tuple[list[ItemRecord], list[SlotRecord]]]:
+        """``GET /items`` a page at a time: the caller's own items and their slots."""
+        async for page in self.iter_pages("/items", ("items", "slots")):
+            yield (
+                parse_list(ItemRecord, page, "items", where="GET /items"),
+                parse_list(SlotRecord, page, "slots", where="GET /items"),
+            )
+
+    async def create_template(
+        self, label: str, slots_attributes: Sequence[Mapping[str, Any]], *, name: str | None = None
+    ) -> TemplatesPage:
+        """``POST /item_templates``: a template of the caller's own."""
+        body: dict[str, Any] = {"label": label, "slots_attributes": list(slots_attributes)}
+        if name is not None:
+            body["name"] = name
+        data = await self.api.call("POST", "/item_templates", body=body)
+        where = "POST /item_templates"
+        return TemplatesPage(
+            [parse(TemplateRecord, data, "item_template", where=where)],
             parse_list(SlotRecord, data, "slots", where=where),
         )
 
