@@ -19,9 +19,11 @@ PUBLIC = {
     "Conflict",
     "Connection",
     "Credentials",
+    "ExportError",
     "CryptoError",
     "Forbidden",
     "Gone",
+    "ImportSummary",
     "InvalidArgument",
     "InvalidSecretKey",
     "Invitation",
@@ -92,6 +94,9 @@ FLOWS = {
     "rotate_keys",
     "delete_account",
     "share_events",
+    "export",
+    "import_export",
+    "create_template",
 }
 
 

@@ -167,11 +167,16 @@ class ExportFlows(TaskFlows):
         for record in reader.records():
             kind = record["type"]
             if kind == "template" and record.get("name") not in known:
-                await self.vault.create_template(
+                await self.create_template(
                     str(record.get("label") or record.get("name") or "Imported"),
                     [
-                        {k: v for k, v in slot.items() if k in ("name", "label", "slot_type_name") and v}
+                        SlotInput(
+                            name=slot.get("name"),
+                            label=slot.get("label"),
+                            slot_type_name=slot.get("slot_type_name"),
+                        )
                         for slot in record.get("slots") or []
+                        if isinstance(slot, dict)
                     ],
                     name=record.get("name"),
                 )
