@@ -112,3 +112,70 @@ def test_delete_asks_and_a_no_changes_nothing(cli: Cli, user: Path) -> None:
     assert not user.exists()
     again = cli("users", "login", "--secret-key", secret_key)
     assert again.code == 3
+
+
+def test_export_and_import_into_another_account(cli: Cli, user: Path) -> None:
+    env = {"STRONGROOM_EXPORT_PASSPHRASE": "backup passphrase"}
+    exported = cli("export", "-o", "backup.srx", env=env)
+    assert exported.code == 0, exported.stderr
+    assert "1 cards" in exported.stderr
+    assert Path("backup.srx").stat().st_mode & 0o777 == 0o600
+    assert b"VIN-42" not in Path("backup.srx").read_bytes()
+    again = cli("export", "-o", "backup.srx", env=env)
+    assert again.code == 2
+    one_error_line(again.stderr)
+
+    assert cli("users", "create", "-o", "other.yaml").code == 0
+    wrong = cli(
+        "import", "-i", "backup.srx", "-a", "other.yaml", env={"STRONGROOM_EXPORT_PASSPHRASE": "nope"}
+    )
+    assert wrong.code == 1
+    assert "wrong export passphrase" in one_error_line(wrong.stderr)
+    assert "VIN-42" not in cli("items", "list", "--output", "json", "-a", "other.yaml").stdout
+    Path("cut.srx").write_bytes(Path("backup.srx").read_bytes()[:-3])
+    cut = cli("import", "-i", "cut.srx", "-a", "other.yaml", env=env)
+    assert cut.code == 1
+    assert "truncated" in one_error_line(cut.stderr)
+    imported = cli("import", "-i", "backup.srx", "-a", "other.yaml", env=env)
+    assert imported.code == 0, imported.stderr
+    assert "Imported 1 cards" in imported.stderr
+    assert "VIN-42" in cli("items", "list", "--output", "json", "-a", "other.yaml").stdout
+
+
+def test_invitations_profile_and_custom_templates(cli: Cli, user: Path) -> None:
+    invited = cli("connections", "invite", "--nickname", "Someone", "--email", "someone@example.test")
+    assert invited.code == 0, invited.stderr
+    listed = yaml.safe_load(cli("invitations", "list").stdout)
+    assert listed["kind"] == "Invitations"
+    [invitation] = listed["spec"]
+    assert "token" not in invitation
+    declined = cli("invitations", "delete", invitation["id"], input="n\n")
+    assert declined.code == 0
+    assert len(yaml.safe_load(cli("invitations", "list").stdout)["spec"]) == 1
+    assert cli("invitations", "delete", invitation["id"], "-y").code == 0
+    assert yaml.safe_load(cli("invitations", "list").stdout)["spec"] == []
+
+    updated = cli("users", "update", "--name", "Alice Liddell", "--email", "alice@example.test")
+    assert updated.code == 0, updated.stderr
+    assert yaml.safe_load(cli("users", "get").stdout)["spec"]["full_name"] == "Alice Liddell"
+    assert cli("users", "update").code == 2
+
+    Path("wifi.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "Template",
+                "spec": {
+                    "label": "Wi-Fi",
+                    "slots": [{"name": "ssid", "label": "SSID"}, {"name": "psk", "label": "Key"}],
+                },
+            }
+        )
+    )
+    made = cli("templates", "create", "-i", "wifi.yaml")
+    assert made.code == 0, made.stderr
+    assert yaml.safe_load(made.stdout)["spec"]["name"] == "wi_fi"
+    assert cli("templates", "info", "wi_fi").code == 0
+    Path("bad.yaml").write_text(yaml.safe_dump({"kind": "Template", "spec": {"slots": []}}))
+    bad = cli("templates", "create", "-i", "bad.yaml")
+    assert bad.code == 2
+    assert "spec.label" in one_error_line(bad.stderr)

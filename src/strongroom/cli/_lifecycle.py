@@ -21,16 +21,18 @@ from strongroom.cli._context import (
     DEFAULT_AUTH,
     AuthOpt,
     KeystoreUrlOpt,
+    OutputOpt,
     UrlOpt,
     VaultUrlOpt,
+    act,
     ask_passphrase,
     logged_in,
     run,
 )
 from strongroom.cli._errors import EXIT_AUTH, EXIT_INPUT, CliError, guarded, using_auth
-from strongroom.cli._output import note
+from strongroom.cli._output import Format, note, render
 
-__all__ = ["register"]
+__all__ = ["YesOpt", "confirm", "register"]
 
 NEW_PASSPHRASE_ENV = "STRONGROOM_NEW_PASSPHRASE"  # noqa: S105 -- the name of a variable, not a secret
 
@@ -60,7 +62,8 @@ def _new_passphrase() -> str:
     return value
 
 
-def _confirm(question: str) -> bool:
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on stderr (a line of stdin when piped); no unless answered yes."""
     if not sys.stdin.isatty():
         sys.stderr.write(f"{question} [y/N]: ")
         sys.stderr.flush()
@@ -82,6 +85,7 @@ def register(users: typer.Typer) -> None:
     users.command("rotate-secret-key")(rotate_secret_key)
     users.command("rotate-keys")(rotate_keys)
     users.command("delete")(delete)
+    users.command("update")(update)
 
 
 @guarded
@@ -185,7 +189,7 @@ def delete(
     """
     using_auth(auth_path)
     auth = load_auth(auth_path)
-    if not yes and not _confirm(
+    if not yes and not confirm(
         f"Delete the account {auth.username} and everything in it from both services? This cannot be undone."
     ):
         note("Nothing was deleted.")
@@ -200,3 +204,27 @@ def delete(
     run(go())
     auth_path.unlink(missing_ok=True)
     note(f"Deleted the account {auth.username} from both services and removed {auth_path}.")
+
+
+@guarded
+def update(
+    name: Annotated[str | None, typer.Option("--name", help="Full name shown to your connections.")] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="Email address (invitations sent to it are yours).")
+    ] = None,
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Change your full name or email address."""
+    if name is None and email is None:
+        raise CliError("nothing to change: pass --name and/or --email", EXIT_INPUT)
+    me = act(auth_path, url, keystore_url, vault_url, lambda c: c.update_profile(full_name=name, email=email))
+    render(
+        "User",
+        {"username": me.username, "id": me.id, "full_name": me.full_name, "email": me.email},
+        output=output,
+        columns=("username", "full_name", "email"),
+    )
