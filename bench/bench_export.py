@@ -103,12 +103,12 @@ def test_export_and_import_of_a_large_vault(benchmark: BenchmarkFixture, server_
                 del cards
                 with tempfile.TemporaryFile() as out:
                     counts, export_s, export_peak = await _measured(
-                        lambda: owner.export(out, "export passphrase")  # type: ignore[arg-type]
+                        lambda: owner.export(out, "export passphrase")
                     )
                     size = out.tell()
                     out.seek(0)
                     summary, import_s, import_peak = await _measured(
-                        lambda: other.import_export(out, "export passphrase")  # type: ignore[arg-type]
+                        lambda: other.import_export(out, "export passphrase")
                     )
                 assert counts["cards"] == CARDS
                 assert summary.cards == CARDS
@@ -124,7 +124,9 @@ def test_export_and_import_of_a_large_vault(benchmark: BenchmarkFixture, server_
                     "import_peak": import_peak,
                 }
 
-    result: dict[str, Any] = benchmark.pedantic(lambda: asyncio.run(scenario()), rounds=1, iterations=1)
+    result: dict[str, Any] = benchmark.pedantic(  # type: ignore[no-untyped-call]
+        lambda: asyncio.run(scenario()), rounds=1, iterations=1
+    )
     benchmark.extra_info.update(result)
     export_ratio = result["export_s"] / result["list_s"], result["export_peak"] / result["list_peak"]
     import_ratio = result["import_s"] / result["create_s"]
