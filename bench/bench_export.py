@@ -36,7 +36,7 @@ from strongroom.client import Strongroom
 
 T = TypeVar("T")
 CARDS = int(os.environ.get("BENCH_EXPORT_CARDS", "10000"))
-PARALLEL = 16
+PARALLEL = 4  # SQLite serialises writes: more in parallel only queues (and busy-waits) longer
 PASSPHRASE = "bench export passphrase"
 
 
@@ -48,6 +48,9 @@ def server_url() -> Iterator[str]:
         server.start()
         try:
             yield server.url
+        except BaseException:
+            print(server.log_tail())
+            raise
         finally:
             server.stop()
 
