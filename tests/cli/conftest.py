@@ -68,9 +68,14 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(
-        self, *args: str, input: str | None = None, passphrase: str | None = PASSPHRASE, url: bool = True
+        self,
+        *args: str,
+        input: str | None = None,
+        passphrase: str | None = PASSPHRASE,
+        url: bool = True,
+        env: dict[str, str] | None = None,
     ) -> Result:
-        env = {"STRONGROOM_URL": self.url} if url else {}
+        env = {**({"STRONGROOM_URL": self.url} if url else {}), **(env or {})}
         if passphrase is not None:
             env["STRONGROOM_PASSPHRASE"] = passphrase
         result = self.runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)

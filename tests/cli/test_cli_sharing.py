@@ -97,6 +97,7 @@ def test_connect_two_local_users_verify_share_accept_update_revoke(cli: Cli) -> 
     accepted = cli("shares", "accept", share_id, "-a", "bob.yaml", input="y\n")
     assert accepted.code == 0, accepted.stderr
     assert spec(accepted.stdout, "Share")["acceptance"] == "accepted"
+    assert "Reads of a share's values are recorded" in accepted.stderr
     read = spec(cli("shares", "get", share_id, "-a", "bob.yaml").stdout, "SharedItem")
     assert {s["name"]: s["value"] for s in read["slots"]} == {"note": "code 1234"}
 
@@ -119,6 +120,12 @@ def test_connect_two_local_users_verify_share_accept_update_revoke(cli: Cli) -> 
     updated = cli("shares", "update", share_id, "--no-expiry", "-a", "alice.yaml")
     assert updated.code == 0, updated.stderr
     assert spec(updated.stdout, "Share")["expires_at"] is None
+
+    seen = spec(cli("shares", "events", share_id, "-a", "alice.yaml").stdout, "ShareEvents")
+    bob_id = yaml.safe_load(cli("users", "get", "-a", "bob.yaml").stdout)["spec"]["id"]
+    assert seen["events"]
+    assert {e["reader_id"] for e in seen["events"]} == {bob_id}
+    assert cli("shares", "events", share_id, "-a", "bob.yaml").code == 1
 
     assert cli("shares", "delete", share_id, "-a", "alice.yaml").code == 0
     revoked = cli("shares", "get", share_id, "-a", "bob.yaml")

@@ -165,7 +165,7 @@ async def test_distribution_turned_off(trio: Trio) -> None:
 
 async def test_the_other_account_deleted(trio: Trio) -> None:
     share = await shared(trio)
-    await trio.bob.vault.delete_me()  # the Vault account only: bob's Keystore is his own to delete
+    await trio.bob.delete_account(PASSPHRASES["bob"])
     await trio.run_tasks(trio.alice)
     assert share.encryption_space_id is not None
     assert await trio.copies(share.encryption_space_id) == 0  # alice deleted the whole space

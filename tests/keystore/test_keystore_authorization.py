@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from strongroom.crypto import create_verifier
 from strongroom.keystore.app import create_app
 from strongroom.kit.clock import FrozenClock
 from strongroom.kit.settings import Settings
@@ -131,7 +132,36 @@ ROWS = [
     Row("POST", "/shared_keys/{external_id}/claim_key", _claim, 403),
     # Deleting an account needs a fresh SRP proof of one's own password: a stranger's guess fails.
     Row("DELETE", "/users/me", lambda w: ("/users/me", {"srp_a": "ab" * 256, "srp_m": "cd" * 32}), 401),
+    # New credentials and a KEK rotation act on the caller's own KEK only (the stranger has none: 404,
+    # before any proof is looked at); the DEK list holds only the caller's own.
+    Row("PUT", "/users/me/credentials", lambda w: ("/users/me/credentials", _credentials_guess()), 404),
+    Row("PUT", "/key_encryption_key", lambda w: ("/key_encryption_key", _rotation_guess(w)), 404),
+    Row("GET", "/data_encryption_keys", lambda w: ("/data_encryption_keys", None), 200),
 ]
+
+
+def _credentials_guess() -> dict[str, object]:
+    salt, verifier = create_verifier("someone", b"a password")
+    return {
+        "srp_a": "ab" * 256,
+        "srp_m": "cd" * 32,
+        "srp_salt": salt,
+        "srp_verifier": verifier,
+        "key_encryption_key_id": str(uuid.uuid4()),
+        "serialized_key_encryption_key": wrapped_key(),
+    }
+
+
+def _rotation_guess(w: Any) -> dict[str, object]:
+    return {
+        "srp_a": "ab" * 256,
+        "srp_m": "cd" * 32,
+        "key_encryption_key_id": str(uuid.uuid4()),
+        "serialized_key_encryption_key": wrapped_key(),
+        "data_encryption_keys": [{"id": w.dek_id, "serialized_data_encryption_key": wrapped_key()}],
+        "keypairs": [],
+        "encryption_spaces": [],
+    }
 
 
 def test_every_authenticated_route_has_a_row(settings: Settings) -> None:
@@ -234,5 +264,7 @@ async def test_owner_reaches_every_route(settings: Settings, clock: FrozenClock)
                 body = {**_keypair_body(), "external_identifiers": [str(uuid.uuid4())]}
             if row.path == "/key_encryption_key" and row.method == "POST":
                 continue  # the owner has one: 409 is tested elsewhere
+            if row.method == "PUT" and row.path in ("/users/me/credentials", "/key_encryption_key"):
+                continue  # a fresh SRP proof is needed: tested in tests/keystore/test_keystore_lifecycle.py
             r = await client.request(row.method, url, json=body, headers=world.owner.headers)
             assert r.status_code in (200, 201, 204), (row, r.text)

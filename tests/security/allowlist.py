@@ -116,6 +116,16 @@ KEYSTORE: Mapping[str, Mapping[str, str]] = {
 
 VAULT: Mapping[str, Mapping[str, str]] = {
     "alembic_version": _MIGRATIONS,
+    "used_request_signatures": {
+        "signature_sha256": "digest of an accepted DELETE /me signature (replay protection; no user id)",
+        "expires_at": "when it would be stale anyway",
+    },
+    "share_read_events": {
+        "id": _ID,
+        "share_id": "which share was read: shown to its owner and sender (shares are visible, security.md)",
+        "reader_id": "who read it (the share's recipient, already visible on the share)",
+        "read_at": "when it was read",
+    },
     "admission_tokens": {
         "id": _ID,
         "token_hash": "SHA-256 of the admission token",

@@ -48,6 +48,49 @@ async def _delete_account(w: World, caller: str) -> Call:
     return Call(headers={"Authorization": token} if caller in IDENTITIES else None, json=proof)
 
 
+async def _throwaway_with_kek(w: World) -> tuple[str, bytes, str, str]:
+    """A throwaway account with a KEK: username, SRP password, session token, KEK id."""
+    username, password = await w.keystore_account()
+    token = await w.srp_login(username, password)
+    made = await w.send(
+        KS,
+        "POST",
+        "/key_encryption_key",
+        headers={"Authorization": token},
+        json={"serialized_key_encryption_key": _wrapped()},
+    )
+    assert made.status_code == 201, made.text
+    return username, password, token, made.json()["key_encryption_key"]["id"]
+
+
+async def _change_credentials(w: World, caller: str) -> Call:
+    """New credentials for a throwaway account of the caller's own, with a fresh proof of the old ones."""
+    username, password, token, kek_id = await _throwaway_with_kek(w)
+    salt, verifier = crypto.create_verifier(username, secrets.token_bytes(16))
+    body = {
+        **await w.srp_proof(username, password),
+        "srp_salt": salt,
+        "srp_verifier": verifier,
+        "key_encryption_key_id": kek_id,
+        "serialized_key_encryption_key": _wrapped(),
+    }
+    return Call(headers={"Authorization": token} if caller in IDENTITIES else None, json=body)
+
+
+async def _rotate_kek(w: World, caller: str) -> Call:
+    """A KEK rotation of a throwaway account of the caller's own (it holds no other keys)."""
+    username, password, token, kek_id = await _throwaway_with_kek(w)
+    body = {
+        **await w.srp_proof(username, password),
+        "key_encryption_key_id": kek_id,
+        "serialized_key_encryption_key": _wrapped(),
+        "data_encryption_keys": [],
+        "keypairs": [],
+        "encryption_spaces": [],
+    }
+    return Call(headers={"Authorization": token} if caller in IDENTITIES else None, json=body)
+
+
 async def _renew_after_logout_everywhere(w: World, caller: str, response: httpx.Response) -> None:
     if caller in IDENTITIES and response.status_code == 204:
         await w.renew(w.member(caller))
@@ -162,6 +205,9 @@ KEYSTORE_CASES: list[Case] = [
         after=_renew_after_logout_everywhere,
     ),
     Case(KS, "DELETE", "/users/me", each_user(204), _delete_account),
+    Case(KS, "PUT", "/users/me/credentials", each_user(200), _change_credentials),
+    Case(KS, "PUT", "/key_encryption_key", each_user(200), _rotate_kek),
+    Case(KS, "GET", "/data_encryption_keys", each_user(200)),
     Case(
         KS,
         "POST",

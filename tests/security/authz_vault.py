@@ -8,6 +8,7 @@ from strongroom import crypto
 from tests.security.authz import Call, Case, each_user, everyone, fixed, owner_only, service_only
 from tests.security.targets import fresh_share, fresh_space, fresh_tokens_for, spare_public_key
 from tests.security.world import IDENTITIES, World, small_login_key
+from tests.vault.helpers import deletion_signature
 
 __all__ = ["VAULT_CASES"]
 
@@ -59,8 +60,9 @@ async def _known_admission_token(w: World, caller: str) -> Call:
 async def _throwaway_account(w: World, caller: str) -> Call:
     """Deleting one's account is tried on a throwaway account of the caller's own (same rights)."""
     if caller not in IDENTITIES:
-        return Call()
-    return Call(headers={"Authorization": await w.vault_account()})
+        return Call(json={"request_signature": deletion_signature(small_login_key()[0])})
+    token, private = await w.vault_account_with_key()
+    return Call(headers={"Authorization": token}, json={"request_signature": deletion_signature(private)})
 
 
 async def _card(w: World, caller: str) -> Call:
@@ -298,6 +300,22 @@ VAULT_CASES: list[Case] = [
         owner_only(404, recipient=200, onshare=200),
         fixed(lambda w: Call(path={"share_id": w.ids["onshare"]})),
         variant="bob's on-share with carol",
+    ),
+    Case(
+        V,
+        "GET",
+        "/shares/{share_id}/events",
+        owner_only(200),
+        fixed(lambda w: Call(path={"share_id": w.ids["share"]})),
+        variant="alice's share with bob: its owner and sender only",
+    ),
+    Case(
+        V,
+        "GET",
+        "/shares/{share_id}/events",
+        owner_only(200, recipient=200),
+        fixed(lambda w: Call(path={"share_id": w.ids["onshare"]})),
+        variant="bob's on-share with carol: the card's owner and its sender",
     ),
     Case(V, "PUT", "/shares/{share_id}/accept", owner_only(403, recipient=200), _acceptable_share),
     Case(V, "DELETE", "/shares/{share_id}", owner_only(204, recipient=204), _share_to_revoke),

@@ -11,6 +11,7 @@ every ciphertext column must hold ciphertext only.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import secrets
@@ -199,6 +200,17 @@ async def _run_session(
         assert [r.state for r in await alice.run_client_tasks()] == ["done"]
         assert [r.state for r in await bob.run_client_tasks()] == ["done"]
         assert _values((await carol.read_share(onshare.id)).slots) >= again.items()
+
+        # Bob exports (the card shared with him included) and carol restores the file into her account:
+        # the file, its passphrase and its content never reach a server.
+        export_passphrase = canary("export-passphrase")
+        out.needles.text("the export passphrase", export_passphrase)
+        exported = io.BytesIO()
+        counts = await bob.export(exported, export_passphrase, include_received=True, iterations=1000)
+        assert counts["received_cards"] == 1
+        out.needles.key("the export file's last chunk", exported.getvalue()[-48:])
+        exported.seek(0)
+        assert (await carol.import_export(exported, export_passphrase)).cards == 1
 
         # Keys the clients hold now, before revocation drops the share keys from their rings.
         for name, client in users.items():

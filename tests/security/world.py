@@ -228,6 +228,11 @@ class World:
 
     async def vault_account(self) -> str:
         """A throwaway Vault-only account (no Keystore account, no keys in any pool); its session token."""
+        token, _ = await self.vault_account_with_key()
+        return token
+
+    async def vault_account_with_key(self) -> tuple[str, str]:
+        """A throwaway Vault-only account: its session token and login private key (PEM)."""
         admission = await self.ok("vault", "POST", "/admission_tokens", "service")
         private, public = small_login_key()
         created = await self.ok(
@@ -237,9 +242,10 @@ class World:
             "anonymous",
             {"public_key": public, "admission_token": admission["admission_token"]["token_value"]},
         )
-        return crypto.decrypt_with_private_key(
+        token = crypto.decrypt_with_private_key(
             private, created["encrypted_session_authentication_string"]
         ).decode()
+        return token, private
 
     # Members ------------------------------------------------------------------------------------
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from strongroom.crypto import KeyPair, decrypt_with_private_key, encrypt_with_key, generate_key
+from strongroom.crypto import KeyPair, decrypt_with_private_key, encrypt_with_key, generate_key, sign
 from strongroom.kit.auth import service_authorization
+from strongroom.vault.accounts.proof import deletion_text
 
 SERVICE = service_authorization("test-service-credential")
 
@@ -119,3 +121,17 @@ async def connect(
 def error_code(response: httpx.Response) -> str:
     code: str = response.json()["errors"][0]["error"]
     return code
+
+
+def deletion_signature(
+    private_pem: str, *, when: datetime | None = None, base_url: str = "http://127.0.0.1/vault"
+) -> str:
+    """The fresh proof ``DELETE /me`` needs: the login private key's signature over the deletion text."""
+    stamp = (when or datetime.now(UTC)).isoformat()
+    return sign(private_pem, deletion_text(base_url, stamp).encode("utf-8"))
+
+
+async def delete_me(client: httpx.AsyncClient, user: VaultUser) -> httpx.Response:
+    """``DELETE /me`` as ``user``, with a fresh proof made by its login key."""
+    body = {"request_signature": deletion_signature(user.login.private_pem)}
+    return await client.request("DELETE", "/me", json=body, headers=user.headers)

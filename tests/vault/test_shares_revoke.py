@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.vault.factories import World, big_key_pool, build_world, make_card, share_card
-from tests.vault.helpers import VaultUser, error_code
+from tests.vault.helpers import VaultUser, delete_me, error_code
 
 
 async def status_of(vault: httpx.AsyncClient, user: VaultUser, share_id: str) -> int:
@@ -100,6 +100,6 @@ async def test_deleting_the_card_or_its_slot_revokes_its_shares(vault: httpx.Asy
 
 async def test_deleting_an_account_revokes_its_shares(vault: httpx.AsyncClient) -> None:
     world = await build_world(vault, big_key_pool())
-    assert (await vault.delete("/me", headers=world.bob.headers)).status_code == 204
+    assert (await delete_me(vault, world.bob)).status_code == 204
     for user in (world.alice, world.carol):
         assert (await vault.get("/shares", headers=user.headers)).json()["shares"] == []

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
+from strongroom import crypto
 from strongroom.crypto import decrypt_with_private_key, parse_encrypted
 from strongroom.kit.clock import FrozenClock
 from strongroom.kit.settings import Settings
 from tests.support import app_client
-from tests.vault.helpers import SERVICE, KeyPool, admission_token, error_code, sign_up
+from tests.vault.helpers import (
+    SERVICE,
+    KeyPool,
+    admission_token,
+    delete_me,
+    deletion_signature,
+    error_code,
+    sign_up,
+)
 
 
 def small_key_pem() -> str:
@@ -305,7 +315,7 @@ async def test_log_out_everywhere(vault: httpx.AsyncClient, keys: KeyPool) -> No
 async def test_delete_me_ends_the_account(vault: httpx.AsyncClient, keys: KeyPool) -> None:
     user = await sign_up(vault, keys)
     bob = await sign_up(vault, keys)
-    assert (await vault.delete("/me", headers=user.headers)).status_code == 204
+    assert (await delete_me(vault, user)).status_code == 204
     assert (await vault.get("/me", headers=user.headers)).status_code == 401
     token = await log_in(vault, user.login.public_pem, user.login.private_pem)
     assert (await vault.get("/me", headers={"Authorization": token})).status_code == 401
@@ -326,3 +336,56 @@ async def test_sessions_are_stored_only_as_hashes(
             hashes = (await session.execute(select(VaultSession.token_hash))).scalars().all()
     assert hashes
     assert all(user.token not in h for h in hashes)
+
+
+async def test_delete_me_needs_a_fresh_proof_of_the_login_key(
+    vault: httpx.AsyncClient, keys: KeyPool
+) -> None:
+    """A session token alone deletes nothing: the login private key must sign a fresh deletion text."""
+    user = await sign_up(vault, keys)
+    other = keys.take()
+    now = datetime.now(UTC)
+
+    async def attempt(body: object) -> httpx.Response:
+        return await vault.request("DELETE", "/me", json=body, headers=user.headers)
+
+    response = await vault.delete("/me", headers=user.headers)
+    assert (response.status_code, error_code(response)) == (400, "malformed_json")
+    response = await attempt({"request_signature": "not a signature"})
+    assert (response.status_code, error_code(response)) == (422, "invalid_request_signature")
+    response = await attempt({"request_signature": deletion_signature(other.private_pem)})
+    assert (response.status_code, error_code(response)) == (403, "proof_refused")
+    for stale in (now - timedelta(minutes=10), now + timedelta(minutes=10)):
+        response = await attempt(
+            {"request_signature": deletion_signature(user.login.private_pem, when=stale)}
+        )
+        assert (response.status_code, error_code(response)) == (403, "stale_signature")
+    for text in (
+        f"GET http://127.0.0.1/vault/me--request-timestamp={now.isoformat()}",
+        f"DELETE http://127.0.0.1/vault/items--request-timestamp={now.isoformat()}",
+        f"http://127.0.0.1/vault/me--request-timestamp={now.isoformat()}",
+    ):
+        response = await attempt({"request_signature": crypto.sign(user.login.private_pem, text.encode())})
+        assert (response.status_code, error_code(response)) == (403, "proof_refused")
+    # Every refusal left the account as it was.
+    assert (await vault.get("/me", headers=user.headers)).status_code == 200
+    assert (await delete_me(vault, user)).status_code == 204
+
+
+async def test_a_used_deletion_signature_is_refused_again(vault: httpx.AsyncClient, keys: KeyPool) -> None:
+    """A captured signature cannot delete a later account that signs up with the same login key."""
+    user = await sign_up(vault, keys)
+    signature = deletion_signature(user.login.private_pem)
+    body = {"request_signature": signature}
+    assert (await vault.request("DELETE", "/me", json=body, headers=user.headers)).status_code == 204
+    token_value = await admission_token(vault)
+    created = await vault.post(
+        "/me", json={"public_key": user.login.public_pem, "admission_token": token_value}
+    )
+    assert created.status_code == 201, created.text
+    token = crypto.decrypt_with_private_key(
+        user.login.private_pem, created.json()["encrypted_session_authentication_string"]
+    ).decode()
+    again = await vault.request("DELETE", "/me", json=body, headers={"Authorization": token})
+    assert (again.status_code, error_code(again)) == (403, "signature_replayed")
+    assert (await vault.get("/me", headers={"Authorization": token})).status_code == 200

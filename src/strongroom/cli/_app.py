@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import _demo, _serve, _worker
+from strongroom.cli import _demo, _export, _lifecycle, _serve, _share_events, _worker
 from strongroom.cli._connections import connections
+from strongroom.cli._invitations import invitations, register_templates
 from strongroom.cli._items import items, templates
 from strongroom.cli._shares import shares
 from strongroom.cli._tasks import client_tasks
@@ -30,6 +31,11 @@ app.add_typer(client_tasks, name="client-tasks")
 _serve.register(app)
 _worker.register(app)
 _demo.register(app)
+_lifecycle.register(users)
+_share_events.register(shares)
+_export.register(app)
+app.add_typer(invitations, name="invitations")
+register_templates(templates)
 
 
 @app.callback()

@@ -18,6 +18,7 @@ with mode 0600 (also when the result goes to stdout and stdout is redirected to 
       keystore_access_token: ks_…
       vault_access_token: …
       passphrase: …            # only with --save-passphrase
+      pending_secret_key: …    # only while `users rotate-secret-key` runs (or if it was interrupted)
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class AuthFile:
     keystore_url: str | None
     vault_url: str | None
     passphrase: str | None = None
+    # A new secret key written before the Keystore is asked to switch to it, so that a crash in between
+    # loses neither: whichever of the two opens the account is kept (``promote_pending``).
+    pending_secret_key: str | None = None
 
     def __repr__(self) -> str:
         return f"AuthFile(username={self.username!r}, <secrets redacted>)"
@@ -100,6 +104,8 @@ class AuthFile:
         }
         if self.passphrase is not None:
             spec["passphrase"] = self.passphrase
+        if self.pending_secret_key is not None:
+            spec["pending_secret_key"] = self.pending_secret_key
         return {"kind": AUTH_KIND, "metadata": metadata, "spec": spec}
 
 
@@ -120,6 +126,7 @@ def load_auth(path: Path) -> AuthFile:
         keystore_url=optional_str(metadata, "keystore_url", path, "metadata"),
         vault_url=optional_str(metadata, "vault_url", path, "metadata"),
         passphrase=optional_str(spec, "passphrase", path),
+        pending_secret_key=optional_str(spec, "pending_secret_key", path),
     )
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -16,10 +16,10 @@ import click
 import typer
 from rich.status import Status
 
-from strongroom.cli._auth import AuthFile, load_auth
+from strongroom.cli._auth import AuthFile, load_auth, write_auth
 from strongroom.cli._errors import EXIT_AUTH, CliError, using_auth
 from strongroom.cli._output import Format, err_console
-from strongroom.client import DEFAULT_URL, Step, Strongroom
+from strongroom.client import DEFAULT_URL, Step, Strongroom, WrongPassphrase
 
 __all__ = [
     "AuthOpt",
@@ -156,10 +156,11 @@ async def logged_in(
     vault_url: str | None,
     *,
     progress: Progress | None = None,
+    passphrase: str | None = None,
 ) -> AsyncIterator[tuple[Strongroom, AuthFile]]:
     """An SDK session for the user of ``auth_path``, resumed with its stored tokens.
 
-    Asks for the passphrase (unless saved or in the environment). A missing or expired session ends
+    Asks for the passphrase (unless given, saved or in the environment). A missing or expired session ends
     in an error that names ``strongroom users login``.
     """
     using_auth(auth_path)
@@ -170,11 +171,21 @@ async def logged_in(
         raise CliError(
             f"{auth_path} has no session (logged out): run `strongroom users login -a {auth_path}`", EXIT_AUTH
         )
-    passphrase = ask_passphrase(f"{auth.username} ({auth_path})", saved=auth.passphrase)
+    if passphrase is None:
+        passphrase = ask_passphrase(f"{auth.username} ({auth_path})", saved=auth.passphrase)
     progress = progress or Progress()
     client = server.client(progress)
     try:
-        await client.resume(credentials, passphrase)
+        try:
+            await client.resume(credentials, passphrase)
+        except WrongPassphrase:
+            if not auth.pending_secret_key:
+                raise
+            # An interrupted `users rotate-secret-key`: the Keystore may have switched to the new key.
+            credentials = replace(credentials, secret_key=auth.pending_secret_key)
+            await client.resume(credentials, passphrase)
+            auth = replace(auth, secret_key=auth.pending_secret_key, pending_secret_key=None)
+            write_auth(auth, auth_path)
         yield client, auth
     finally:
         progress.stop()

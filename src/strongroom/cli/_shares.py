@@ -37,6 +37,7 @@ from strongroom.cli._context import (
 )
 from strongroom.cli._errors import EXIT_FAILURE, EXIT_INPUT, CliError, guarded
 from strongroom.cli._output import Format, note, render, to_yaml
+from strongroom.cli._share_events import READS_RECORDED
 from strongroom.client import UNSET, Share, SharedCard, Unset
 
 __all__ = ["parse_duration", "share_spec", "shared_card_spec", "shares"]
@@ -298,6 +299,7 @@ def accept(
                 raise CliError(f"share {share_id} is one you gave: only its recipient accepts it")
             note(f"Share {share.id} of {share.card_label or share.card_id!r}.")
             note(f"Terms: {share.terms}" if share.terms else "The share states no terms.")
+            note(READS_RECORDED)
             if not yes and not _confirm("Accept these terms?"):
                 return None
             return await client.accept_share(share_id)

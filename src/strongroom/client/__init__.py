@@ -29,6 +29,7 @@ from strongroom.client._errors import (
     ValidationFailed,
     WrongPassphrase,
 )
+from strongroom.client._export import ExportError, ImportSummary
 from strongroom.client._keystore import KeystoreClient
 from strongroom.client._strongroom import Strongroom
 from strongroom.client._vault import VaultClient
@@ -40,9 +41,12 @@ from strongroom.client._views import (
     Connection,
     Credentials,
     Invitation,
+    OnShare,
     ProgressCallback,
     Share,
+    ShareActivity,
     SharedCard,
+    ShareEvent,
     SlotInput,
     Step,
     TaskRun,
@@ -64,8 +68,10 @@ __all__ = [
     "Connection",
     "Credentials",
     "CryptoError",
+    "ExportError",
     "Forbidden",
     "Gone",
+    "ImportSummary",
     "InvalidArgument",
     "InvalidSecretKey",
     "Invitation",
@@ -73,12 +79,15 @@ __all__ = [
     "KeystoreClient",
     "NotFound",
     "NotLoggedIn",
+    "OnShare",
     "ProgressCallback",
     "ProtocolError",
     "RateLimited",
     "ServerError",
     "Share",
+    "ShareActivity",
     "ShareError",
+    "ShareEvent",
     "ShareUnavailable",
     "SharedCard",
     "SlotInput",

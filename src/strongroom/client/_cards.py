@@ -53,6 +53,33 @@ class CardFlows(Core):
                 return template
         raise InvalidArgument(f"no template named {name_or_id!r}")
 
+    async def create_template(
+        self, label: str, slots: Sequence[SlotInput] = (), *, name: str | None = None
+    ) -> Template:
+        """A template of the caller's own: ``label`` (its machine name derived from it unless ``name``)
+        and its slots (``name``/``label``/``slot_type_name`` of each; values are ignored)."""
+        attributes = [
+            {
+                k: v
+                for k, v in (("name", s.name), ("label", s.label), ("slot_type_name", s.slot_type_name))
+                if v
+            }
+            for s in slots
+        ]
+        made = await self.vault.create_template(label, attributes, name=name)
+        record = made.templates[0]
+        by_id = {s.id: s for s in made.slots}
+        return Template(
+            id=record.id,
+            name=record.name,
+            label=record.label,
+            description=record.description,
+            slots=tuple(
+                TemplateSlot(name=s.name or s.id, label=s.label, slot_type_name=s.slot_type_name)
+                for s in _ordered(by_id[i] for i in record.slot_ids if i in by_id)
+            ),
+        )
+
     async def create_card(self, template: str, label: str, slots: SlotsArg = ()) -> Card:
         """A new card from ``template`` (a template name) with ``slots`` ({name: value} or SlotInputs).
 

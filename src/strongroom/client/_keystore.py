@@ -18,12 +18,16 @@ from strongroom.client._models import (
     KeypairRecord,
     KeystoreSession,
     KeystoreUser,
+    R,
     SharedKeyClaimed,
     SharedKeyRecord,
     SrpChallenge,
     UsernameReservation,
     parse,
+    parse_list,
 )
+
+MAX_PER_PAGE = 200
 
 __all__ = ["KeystoreClient"]
 
@@ -79,6 +83,69 @@ class KeystoreClient:
     async def delete_all_sessions(self) -> None:
         """``DELETE /session/all``: every token of the user stops working."""
         await self.api.call("DELETE", "/session/all", expect_body=False)
+
+    async def delete_user(self, srp_a: str, srp_m: str) -> None:
+        """``DELETE /users/me`` (extension) with a fresh SRP proof: the account and every record of it."""
+        await self.api.call("DELETE", "/users/me", body={"srp_a": srp_a, "srp_m": srp_m}, expect_body=False)
+
+    async def change_credentials(
+        self,
+        *,
+        srp_a: str,
+        srp_m: str,
+        srp_salt: str,
+        srp_verifier: str,
+        key_encryption_key_id: str,
+        serialized_key_encryption_key: str,
+        end_other_sessions: bool = False,
+    ) -> None:
+        """``PUT /users/me/credentials`` (extension): new salt, verifier and PDK-wrapped KEK at once, with a
+        fresh SRP proof made with the old credentials."""
+        body = {
+            "srp_a": srp_a,
+            "srp_m": srp_m,
+            "srp_salt": srp_salt,
+            "srp_verifier": srp_verifier,
+            "key_encryption_key_id": key_encryption_key_id,
+            "serialized_key_encryption_key": serialized_key_encryption_key,
+            "end_other_sessions": end_other_sessions,
+        }
+        await self.api.call("PUT", "/users/me/credentials", body=body)
+
+    async def rotate_key_encryption_key(self, body: dict[str, Any]) -> KeyEncryptionKeyRecord:
+        """``PUT /key_encryption_key`` (extension): a new KEK and every key re-wrapped under it."""
+        data = await self.api.call("PUT", "/key_encryption_key", body=body)
+        return parse(KeyEncryptionKeyRecord, data, "key_encryption_key", where="PUT /key_encryption_key")
+
+    async def data_encryption_keys(self) -> list[DataEncryptionKeyRecord]:
+        """``GET /data_encryption_keys`` (extension), every page."""
+        return await self._every_page(
+            "/data_encryption_keys", "data_encryption_keys", DataEncryptionKeyRecord
+        )
+
+    async def keypairs(self) -> list[KeypairRecord]:
+        """``GET /keypairs`` (extension), every page."""
+        return await self._every_page("/keypairs", "keypairs", KeypairRecord)
+
+    async def encryption_spaces(self) -> list[EncryptionSpaceKeyRecord]:
+        """``GET /encryption_spaces`` (extension): the caller's own copies, every page."""
+        return await self._every_page(
+            "/encryption_spaces", "encryption_space_data_encryption_keys", EncryptionSpaceKeyRecord
+        )
+
+    async def _every_page(self, path: str, key: str, model: type[R]) -> list[R]:
+        records: list[R] = []
+        after: str | None = None
+        while True:
+            params: dict[str, str | int | bool] = {"per_page": MAX_PER_PAGE}
+            if after is not None:
+                params["next_page_after"] = after
+            data = await self.api.call("GET", path, params=params)
+            records.extend(parse_list(model, data, key, where=f"GET {path}"))
+            following = data.get("next_page_after")
+            if not isinstance(following, str) or not following:
+                return records
+            after = following
 
     # The user's keys --------------------------------------------------------------------------------
 

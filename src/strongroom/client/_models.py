@@ -156,6 +156,7 @@ class TemplateRecord(Record):
     name: str
     label: str | None = None
     description: str | None = None
+    user_id: str | None = None
     slot_ids: list[str] = Field(default_factory=list)
 
 
@@ -256,6 +257,21 @@ class ShareRecord(Record):
             except ValueError:
                 return value
         return value
+
+
+class ShareEventRecord(Record):
+    id: str
+    share_id: str
+    reader_id: str
+    read_at: datetime
+
+
+class OnShareRecord(Record):
+    id: str
+    parent_share_id: str | None = None
+    sender_id: str
+    recipient_id: str
+    created_at: datetime
 
 
 class ClientTaskRecord(Record):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from strongroom.client._account import AccountFlows
-from strongroom.client._tasks import TaskFlows
+from strongroom.client._export import ExportFlows
+from strongroom.client._lifecycle import LifecycleFlows
 
 __all__ = ["Strongroom"]
 
 
-class Strongroom(AccountFlows, TaskFlows):
+class Strongroom(LifecycleFlows, ExportFlows):
     """A client of one Strongroom server (Keystore and Vault) for one user at a time.
 
     Usage::
@@ -19,9 +19,12 @@ class Strongroom(AccountFlows, TaskFlows):
             invitation = await alice.invite(nickname="Bob", email="bob@example.test")
 
     Accounts: :meth:`sign_up`, :meth:`log_in`, :meth:`resume`, :meth:`log_out`, :meth:`me`,
-    :meth:`update_profile`. Cards: :meth:`templates`, :meth:`template`, :meth:`create_card`,
-    :meth:`cards`, :meth:`card`, :meth:`update_card`, :meth:`remove_slot`, :meth:`delete_card`.
-    Connections: :meth:`invite`, :meth:`invitations`, :meth:`cancel_invitation`,
+    :meth:`update_profile`. Account lifecycle: :meth:`change_passphrase`, :meth:`new_secret_key`,
+    :meth:`rotate_secret_key`, :meth:`rotate_keys`, :meth:`delete_account`, :meth:`export`,
+    :meth:`import_export`, :meth:`share_events`, :meth:`create_template`. Cards: :meth:`templates`,
+    :meth:`template`, :meth:`create_card`, :meth:`cards`, :meth:`card`, :meth:`update_card`,
+    :meth:`remove_slot`, :meth:`delete_card`. Connections: :meth:`invite`, :meth:`invitations`,
+    :meth:`cancel_invitation`,
     :meth:`accept_invitation`, :meth:`connections`, :meth:`connection`, :meth:`delete_connection`.
     Shares: :meth:`share`, :meth:`reshare`, :meth:`shares`, :meth:`get_share`, :meth:`read_share`,
     :meth:`accept_share`, :meth:`update_share`, :meth:`revoke_share`. Client tasks:

@@ -6,7 +6,7 @@ walk every page (``per_page`` / ``next_page_after``) and return whole lists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,9 @@ from strongroom.client._models import (
     ConnectionRecord,
     InvitationRecord,
     ItemRecord,
+    OnShareRecord,
     PublicKeyRecord,
+    ShareEventRecord,
     ShareRecord,
     SlotRecord,
     TemplateRecord,
@@ -81,6 +83,16 @@ class VaultClient:
     ) -> dict[str, list[Any]]:
         """Every page of a list endpoint: ``keys`` of each answer concatenated (the first key pages)."""
         merged: dict[str, list[Any]] = {k: [] for k in keys}
+        async for page in self.iter_pages(path, keys, params):
+            for key in keys:
+                merged[key].extend(page[key])
+        return merged
+
+    async def iter_pages(
+        self, path: str, keys: Sequence[str], params: Mapping[str, str | int | bool] | None = None
+    ) -> AsyncIterator[dict[str, list[Any]]]:
+        """The pages of a list endpoint one at a time (``keys`` of each answer; the first key pages), so
+        that a long list never sits in memory whole."""
         after: str | None = None
         seen: set[str] = set()
         while True:
@@ -89,17 +101,17 @@ class VaultClient:
             if after is not None:
                 query["next_page_after"] = after
             data = await self.api.call("GET", path, params=query)
+            page: dict[str, list[Any]] = {}
             for key in keys:
                 value = data.get(key)
-                if isinstance(value, list):
-                    merged[key].extend(value)
-            page = data.get(keys[0])
-            rows = page if isinstance(page, list) else []
+                page[key] = value if isinstance(value, list) else []
+            yield page
+            rows = page[keys[0]]
             ids = [str(r["id"]) for r in rows if isinstance(r, dict) and isinstance(r.get("id"), str)]
             after = _next_after(data, ids)
             # Stop when the server says so, and never loop on a server that ignores the cursor.
             if after is None or not ids or ids[0] in seen:
-                return merged
+                return
             seen.update(ids)
 
     # Admission, users, sessions --------------------------------------------------------------------
@@ -142,9 +154,10 @@ class VaultClient:
         data = await self.api.call("POST", "/me/email_verification/confirm", body={"code": code})
         return parse(VaultUser, data, "user", where="POST /me/email_verification/confirm")
 
-    async def delete_me(self) -> None:
-        """``DELETE /me``: the account and everything in it."""
-        await self.api.call("DELETE", "/me", expect_body=False)
+    async def delete_me(self, request_signature: str) -> None:
+        """``DELETE /me``: the account and everything in it; ``request_signature`` is a fresh signature by
+        the login private key over ``DELETE <base URL>/me--request-timestamp=<time>``."""
+        await self.api.call("DELETE", "/me", body={"request_signature": request_signature}, expect_body=False)
 
     async def create_session(self, public_key: str) -> str:
         """``POST /session``: a session token encrypted to the login ``public_key``."""
@@ -164,11 +177,33 @@ class VaultClient:
     # Templates, items and slots --------------------------------------------------------------------
 
     async def templates(self) -> TemplatesPage:
-        """``GET /item_templates``: built-in templates and the user's own, with their slots."""
-        data = await self.api.call("GET", "/item_templates")
+        """``GET /item_templates`` (every page): built-in templates and the user's own, with their slots."""
+        data = await self._pages("/item_templates", ("item_templates", "slots"))
         where = "GET /item_templates"
         return TemplatesPage(
             parse_list(TemplateRecord, data, "item_templates", where=where),
+            parse_list(SlotRecord, data, "slots", where=where),
+        )
+
+    async def item_pages(self) -> AsyncIterator[tuple[list[ItemRecord], list[SlotRecord]]]:
+        """``GET /items`` a page at a time: the caller's own items and their slots."""
+        async for page in self.iter_pages("/items", ("items", "slots")):
+            yield (
+                parse_list(ItemRecord, page, "items", where="GET /items"),
+                parse_list(SlotRecord, page, "slots", where="GET /items"),
+            )
+
+    async def create_template(
+        self, label: str, slots_attributes: Sequence[Mapping[str, Any]], *, name: str | None = None
+    ) -> TemplatesPage:
+        """``POST /item_templates``: a template of the caller's own."""
+        body: dict[str, Any] = {"label": label, "slots_attributes": list(slots_attributes)}
+        if name is not None:
+            body["name"] = name
+        data = await self.api.call("POST", "/item_templates", body=body)
+        where = "POST /item_templates"
+        return TemplatesPage(
+            [parse(TemplateRecord, data, "item_template", where=where)],
             parse_list(SlotRecord, data, "slots", where=where),
         )
 
@@ -318,6 +353,16 @@ class VaultClient:
         return SharesPage(
             parse_list(ShareRecord, data, "shares", where="GET /shares"),
             parse_list(ItemRecord, data, "items", where="GET /shares"),
+        )
+
+    async def share_events(self, share_id: str) -> tuple[list[ShareEventRecord], list[OnShareRecord]]:
+        """``GET /shares/{id}/events`` (extension, every page): the share's reads and, for the card's
+        owner, the on-shares made from it."""
+        path = f"/shares/{_seg(share_id)}/events"
+        data = await self._pages(path, ("share_events", "on_shares"))
+        return (
+            parse_list(ShareEventRecord, data, "share_events", where="GET /shares/{id}/events"),
+            parse_list(OnShareRecord, data, "on_shares", where="GET /shares/{id}/events"),
         )
 
     async def share(self, share_id: str) -> ShareDetail:

@@ -272,3 +272,32 @@ class TaskRun:
     state: str
     updated_shares: int
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class ShareEvent:
+    """One read of a share's values by its recipient (``reader_id``) at ``read_at``."""
+
+    id: str
+    share_id: str
+    reader_id: str
+    read_at: datetime
+
+
+@dataclass(frozen=True)
+class OnShare:
+    """An on-share made from a share: ``sender_id`` passed the card on to ``recipient_id``."""
+
+    id: str
+    parent_share_id: str | None
+    sender_id: str
+    recipient_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ShareActivity:
+    """What the owner or sender of a share can see of its life: reads, and (owner) its on-shares."""
+
+    events: tuple[ShareEvent, ...]
+    on_shares: tuple[OnShare, ...]

@@ -30,6 +30,16 @@ async def dek_of(session: AsyncSession, user_id: uuid.UUID, dek_id: uuid.UUID) -
     return result.scalar_one_or_none()
 
 
+async def deks_page(
+    session: AsyncSession, user_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+) -> Sequence[DataEncryptionKey]:
+    statement = select(DataEncryptionKey).where(DataEncryptionKey.user_id == user_id)
+    if after is not None:
+        statement = statement.where(DataEncryptionKey.id > after)
+    result = await session.execute(statement.order_by(DataEncryptionKey.id).limit(limit))
+    return result.scalars().all()
+
+
 async def delete_dek(session: AsyncSession, user_id: uuid.UUID, dek_id: uuid.UUID) -> None:
     await session.execute(
         delete(DataEncryptionKey).where(DataEncryptionKey.user_id == user_id, DataEncryptionKey.id == dek_id)

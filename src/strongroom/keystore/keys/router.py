@@ -11,6 +11,7 @@ from strongroom.keystore.deps import ClockDep, SettingsDep
 from strongroom.keystore.keys import service
 from strongroom.keystore.keys.schemas import (
     DataEncryptionKeyCreate,
+    DataEncryptionKeyPage,
     DataEncryptionKeyResponse,
     KeyEncryptionKeyCreate,
     KeyEncryptionKeyResponse,
@@ -129,6 +130,17 @@ async def create_keypair(
 ) -> KeypairResponse:
     """Store an RSA keypair: the public key, the private key wrapped with the KEK, metadata, identifiers."""
     return KeypairResponse(keypair=await service.create_keypair(session, principal, body, now=clock.now()))
+
+
+@router.get(
+    "/data_encryption_keys",
+    response_model=DataEncryptionKeyPage,
+    responses=error_responses(401, 422),
+    tags=["data_encryption_keys"],
+)
+async def list_deks(principal: CurrentUser, session: DbSession, page: Page) -> DataEncryptionKeyPage:
+    """The user's DEKs, oldest first, a page at a time (extension; a KEK rotation re-wraps them all)."""
+    return await service.list_deks(session, principal, page)
 
 
 @router.get("/keypairs", response_model=KeypairPage, responses=error_responses(401, 422), tags=["keypairs"])

@@ -54,6 +54,13 @@ class DataEncryptionKeyResponse(BaseModel):
     data_encryption_key: DataEncryptionKeyRead
 
 
+class DataEncryptionKeyPage(BaseModel):
+    """One page of the caller's DEKs, oldest first; ``next_page_after`` is null on the last page."""
+
+    data_encryption_keys: list[DataEncryptionKeyRead]
+    next_page_after: uuid.UUID | None
+
+
 class KeypairCreate(BaseModel):
     """A keypair to store. ``metadata`` defaults to ``{}`` and ``external_identifiers`` to ``[]`` (Meeco's
     CLI omits ``metadata`` for the login keypair)."""

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strongroom.keystore.keys import repository
 from strongroom.keystore.keys.schemas import (
     DataEncryptionKeyCreate,
+    DataEncryptionKeyPage,
     DataEncryptionKeyRead,
     KeyEncryptionKeyCreate,
     KeyEncryptionKeyRead,
@@ -24,6 +25,7 @@ from strongroom.keystore.keys.schemas import (
     KeypairRead,
     KeypairUpdate,
 )
+from strongroom.keystore.lifecycle.service import hold_keys
 from strongroom.keystore.models import DataEncryptionKey, KeyEncryptionKey, Keypair
 from strongroom.keystore.principal import Principal
 from strongroom.keystore.validation import require_aes_wrapped, require_public_key
@@ -74,6 +76,7 @@ async def create_dek(
     session: AsyncSession, principal: Principal, data: DataEncryptionKeyCreate, *, now: datetime
 ) -> DataEncryptionKeyRead:
     require_aes_wrapped("serialized_data_encryption_key", data.serialized_data_encryption_key)
+    await hold_keys(session, principal)
     row = DataEncryptionKey(
         user_id=principal.user_id, serialized_key=data.serialized_data_encryption_key, created_at=now
     )
@@ -92,6 +95,16 @@ async def delete_dek(session: AsyncSession, principal: Principal, dek_id: uuid.U
     if await repository.dek_of(session, principal.user_id, dek_id) is None:
         raise not_found("data encryption key")
     await repository.delete_dek(session, principal.user_id, dek_id)
+
+
+async def list_deks(session: AsyncSession, principal: Principal, page: PageParams) -> DataEncryptionKeyPage:
+    rows = await repository.deks_page(session, principal.user_id, after=page.after, limit=page.per_page + 1)
+    more = len(rows) > page.per_page
+    rows = rows[: page.per_page]
+    return DataEncryptionKeyPage(
+        data_encryption_keys=[_dek_read(row) for row in rows],
+        next_page_after=rows[-1].id if more else None,
+    )
 
 
 def _dek_read(row: DataEncryptionKey) -> DataEncryptionKeyRead:
@@ -120,6 +133,7 @@ async def create_keypair(
     """Store a keypair; 409 ``external_identifier_taken`` if one of its identifiers is the user's already."""
     require_public_key("public_key", data.public_key)
     require_aes_wrapped("encrypted_serialized_key", data.encrypted_serialized_key)
+    await hold_keys(session, principal)
     row = Keypair(
         user_id=principal.user_id,
         public_key=data.public_key,

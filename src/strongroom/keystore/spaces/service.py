@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.keystore.housekeeping import Housekeeping
+from strongroom.keystore.lifecycle.service import hold_keys
 from strongroom.keystore.models import EncryptionSpace, EncryptionSpaceKey, SharedKey
 from strongroom.keystore.principal import Principal
 from strongroom.keystore.spaces import repository
@@ -57,6 +58,7 @@ async def create_or_join(
     With it: add the caller's copy to that space, allowed only after the caller claimed one of its shared
     keys (404 otherwise, as for a missing space); 409 ``already_member`` if the caller holds a copy."""
     require_aes_wrapped("encrypted_serialized_key", data.encrypted_serialized_key)
+    await hold_keys(session, principal)
     space_id = data.encryption_space_id
     creator = space_id is None
     if space_id is None:

@@ -28,7 +28,7 @@ from strongroom.kit.ratelimit import per_address
 router = APIRouter(tags=["srp"])
 
 
-def _context(
+def srp_context(
     request: Request, settings: SettingsDep, clock: ClockDep, limiter: LimiterDep
 ) -> service.SrpContext:
     return service.SrpContext(
@@ -89,7 +89,7 @@ async def create_challenge(
     limiter: LimiterDep,
 ) -> ChallengeResponse:
     """Start an SRP login: the account's salt and the server's ``B`` (a decoy for unknown usernames)."""
-    ctx = _context(request, settings, clock, limiter)
+    ctx = srp_context(request, settings, clock, limiter)
     return ChallengeResponse(challenge=await service.start_login(session, body, ctx=ctx))
 
 
@@ -108,7 +108,7 @@ async def create_session(
     limiter: LimiterDep,
 ) -> Any:
     """Finish an SRP login with the client's proof ``srp_m``; answers a session token."""
-    ctx = _context(request, settings, clock, limiter)
+    ctx = srp_context(request, settings, clock, limiter)
     try:
         return SessionResponse(session=await service.finish_login(session, body, ctx=ctx))
     except service.LoginFailed as failure:
@@ -154,7 +154,7 @@ async def delete_account(
     limiter: LimiterDep,
 ) -> Response:
     """Delete the caller's account and all its records, after SRP re-authentication (extension)."""
-    ctx = _context(request, settings, clock, limiter)
+    ctx = srp_context(request, settings, clock, limiter)
     try:
         await service.delete_account(session, principal, body, ctx=ctx)
     except service.LoginFailed as failure:

@@ -218,7 +218,7 @@ def _verify_arithmetic(
         return None
 
 
-async def _check_proof(
+async def check_proof(
     session: AsyncSession, *, username: str, srp_a: str, srp_m: str, ctx: SrpContext
 ) -> tuple[User, str]:
     """Consume the challenge of ``(username, A)`` and check the proof ``M1``; returns the user and ``M2``.
@@ -276,9 +276,7 @@ async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpCo
     429 while the username or the address has had ``srp_failures_per_*`` failures in the window.
     """
     settings = ctx.settings
-    user, m2 = await _check_proof(
-        session, username=data.username, srp_a=data.srp_a, srp_m=data.srp_m, ctx=ctx
-    )
+    user, m2 = await check_proof(session, username=data.username, srp_a=data.srp_a, srp_m=data.srp_m, ctx=ctx)
     token = new_token(SESSION_TOKEN_PREFIX)
     row = Session(
         user_id=user.id,
@@ -327,7 +325,7 @@ async def delete_account(
     users' spaces, and the spaces the user created (with every member's copy, like the creator's delete).
     Raises :class:`LoginFailed` as :func:`finish_login` does (the challenge stays consumed).
     """
-    user, _ = await _check_proof(
+    user, _ = await check_proof(
         session, username=principal.username, srp_a=data.srp_a, srp_m=data.srp_m, ctx=ctx
     )
     await repository.delete_user(session, user.id)

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from strongroom.vault.models import AdmissionToken, Connection, User, VaultSession
+from strongroom.vault.models import AdmissionToken, Connection, UsedRequestSignature, User, VaultSession
 
 
 async def admission_token_by_hash(session: AsyncSession, token_hash: str) -> AdmissionToken | None:
@@ -92,3 +93,19 @@ async def connection_ids_of(session: AsyncSession, user_id: uuid.UUID) -> list[u
 async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
     """Delete the user row; foreign keys cascade to everything the user owns or takes part in."""
     await session.execute(delete(User).where(User.id == user_id))
+
+
+async def use_request_signature(
+    session: AsyncSession, digest: str, expires_at: datetime, now: datetime
+) -> bool:
+    """Record a request signature as used (forgetting stale ones); False if it was already (a replay,
+    also under a race)."""
+    await session.execute(delete(UsedRequestSignature).where(UsedRequestSignature.expires_at < now))
+    if await session.get(UsedRequestSignature, digest) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(UsedRequestSignature(signature_sha256=digest, expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True

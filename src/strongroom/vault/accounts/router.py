@@ -18,6 +18,7 @@ from strongroom.vault.accounts.schemas import (
     EmailVerificationIn,
     EmailVerificationOut,
     MeCreatedOut,
+    MeDeleteIn,
     MeIn,
     MeOut,
     MeUpdateIn,
@@ -79,10 +80,16 @@ async def put_me(body: MeUpdateIn, principal: CurrentUser, session: DbSession, n
     return MeOut(user=service.user_out(await service.update_me(session, principal, body.user, now)))
 
 
-@router.delete("/me", status_code=204, responses=error_responses(401))
-async def delete_me(principal: CurrentUser, session: DbSession, now: Now) -> Response:
-    """Delete the account and everything in it (shares given and received, connections, invitations)."""
-    await service.delete_me(session, principal, now)
+@router.delete("/me", status_code=204, responses=error_responses(400, 401, 403, 422))
+async def delete_me(
+    body: MeDeleteIn, principal: CurrentUser, session: DbSession, now: Now, settings: AppSettings
+) -> Response:
+    """Delete the account and everything in it (shares given and received, connections, invitations).
+
+    Needs a fresh signature by the login private key over
+    ``DELETE <vault base URL>/me--request-timestamp=<ISO 8601 time>`` (a token alone deletes nothing).
+    """
+    await service.delete_me(session, principal, body.request_signature, now, settings)
     return Response(status_code=204)
 
 

@@ -132,3 +132,14 @@ class EmailCodeIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     code: str = Field(min_length=1, max_length=20)
+
+
+class MeDeleteIn(BaseModel):
+    """The fresh proof of key possession that deleting the account needs (see ``accounts/proof.py``)."""
+
+    request_signature: str = Field(
+        min_length=1,
+        max_length=8192,
+        description="A `Sign.Rsa…` signature by the login private key over "
+        "`DELETE <vault base URL>/me--request-timestamp=<ISO 8601 time>`.",
+    )

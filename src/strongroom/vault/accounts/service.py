@@ -17,8 +17,8 @@ from strongroom.kit.errors import AppError, conflict, invalid, not_found
 from strongroom.kit.settings import Settings, SignupPolicy
 from strongroom.kit.tokens import hash_token, new_token
 from strongroom.vault import sessions
+from strongroom.vault.accounts import proof, verification
 from strongroom.vault.accounts import repository as repo
-from strongroom.vault.accounts import verification
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenOut,
     MeIn,
@@ -185,9 +185,22 @@ async def update_me(session: AsyncSession, principal: Principal, body: UserUpdat
     return user
 
 
-async def delete_me(session: AsyncSession, principal: Principal, now: datetime) -> None:
+async def delete_me(
+    session: AsyncSession, principal: Principal, request_signature: str, now: datetime, settings: Settings
+) -> None:
     """Delete the account and everything in it: items, keys, invitations, both rows of every connection,
-    shares given and received, tasks, sessions (the database cascades from the user row)."""
+    shares given and received, tasks, sessions (the database cascades from the user row).
+
+    Needs a fresh signature by the login private key (``proof.py``): 422 ``invalid_request_signature``,
+    403 ``proof_refused``, ``stale_signature`` or ``signature_replayed``; a refusal deletes nothing.
+    """
+    user = await get_me(session, principal)
+    key, _ = _login_key(user.login_public_key)
+    digest, fresh_until = proof.check_deletion_signature(
+        request_signature, key, now=now, max_skew=settings.claim_signature_max_skew
+    )
+    if not await repo.use_request_signature(session, digest, fresh_until, now):
+        raise proof.replayed()
     connection_ids = await repo.connection_ids_of(session, principal.user_id)
     if connection_ids:
         # The peers' clients are asked to delete what the connections leave in their Keystores.

@@ -4,6 +4,7 @@ from strongroom.vault.models.accounts import (
     AdmissionToken,
     EmailVerification,
     ServerSecret,
+    UsedRequestSignature,
     User,
     VaultSession,
 )
@@ -12,7 +13,7 @@ from strongroom.vault.models.cards import Item, ItemTemplate, Slot, TemplateSlot
 from strongroom.vault.models.connections import Connection, Invitation, InvitationState
 from strongroom.vault.models.keys import PublicKey
 from strongroom.vault.models.mail import MailState, OutboxMail
-from strongroom.vault.models.shares import AcceptanceRequired, Share
+from strongroom.vault.models.shares import AcceptanceRequired, Share, ShareReadEvent
 from strongroom.vault.models.spaces import EncryptionSpace
 from strongroom.vault.models.tasks import ClientTask, ClientTaskState
 
@@ -34,8 +35,10 @@ __all__ = [
     "PublicKey",
     "ServerSecret",
     "Share",
+    "ShareReadEvent",
     "Slot",
     "TemplateSlot",
+    "UsedRequestSignature",
     "User",
     "VaultSession",
 ]

@@ -93,3 +93,13 @@ class EmailVerification(Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime]
+
+
+class UsedRequestSignature(Base):
+    """The SHA-256 of a request signature already accepted (``DELETE /me``), kept until it would be stale
+    anyway, so that a captured signature cannot be replayed. Holds no user id: it outlives the account."""
+
+    __tablename__ = "used_request_signatures"
+
+    signature_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -84,3 +84,18 @@ class Share(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ShareReadEvent(Base):
+    """One read of a share's values by its recipient: which share, who, when (nothing else).
+
+    Shown to the share's owner and sender; goes with the share (and with the reader's account).
+    """
+
+    __tablename__ = "share_read_events"
+    __table_args__ = (Index("ix_share_read_events_share_id_read_at", "share_id", "read_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    share_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"))
+    reader_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    read_at: Mapped[datetime]

@@ -14,7 +14,16 @@ from sqlalchemy import ColumnElement, Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.pagination import ListParams, paginate
-from strongroom.vault.models import Connection, EncryptionSpace, Item, PublicKey, Share, Slot, User
+from strongroom.vault.models import (
+    Connection,
+    EncryptionSpace,
+    Item,
+    PublicKey,
+    Share,
+    ShareReadEvent,
+    Slot,
+    User,
+)
 
 
 def live(now: datetime) -> ColumnElement[bool]:
@@ -343,3 +352,53 @@ async def linked_spaces(
         EncryptionSpace.user_id == user_id, EncryptionSpace.id.in_(wanted)
     )
     return set((await session.execute(stmt)).scalars().all())
+
+
+# Read events ------------------------------------------------------------------------------------------
+
+
+async def record_read(
+    session: AsyncSession, share_id: uuid.UUID, reader_id: uuid.UUID, now: datetime
+) -> None:
+    """One read of the share's values by its recipient."""
+    session.add(ShareReadEvent(share_id=share_id, reader_id=reader_id, read_at=now))
+    await session.flush()
+
+
+async def watched_share(
+    session: AsyncSession, user_id: uuid.UUID, share_id: uuid.UUID, now: datetime
+) -> Share | None:
+    """Live share ``share_id`` if ``user_id`` owns its card or sent it (the two who see its reads)."""
+    stmt = select(Share).where(
+        Share.id == share_id, or_(Share.owner_id == user_id, Share.sender_id == user_id), live(now)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def page_of_reads(
+    session: AsyncSession, share_id: uuid.UUID, params: ListParams
+) -> list[ShareReadEvent]:
+    stmt = paginate(
+        select(ShareReadEvent).where(ShareReadEvent.share_id == share_id), ShareReadEvent.id, params
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def on_shares_of(
+    session: AsyncSession, owner_id: uuid.UUID, share_id: uuid.UUID, now: datetime, *, limit: int
+) -> list[Share]:
+    """The live on-shares made from ``share_id`` and from those in turn (the owner's card passed on),
+    breadth first, at most ``limit``."""
+    found: list[Share] = []
+    parents = [share_id]
+    while parents and len(found) < limit:
+        stmt = (
+            select(Share)
+            .where(Share.parent_share_id.in_(parents), Share.owner_id == owner_id, live(now))
+            .order_by(Share.id)
+            .limit(limit - len(found))
+        )
+        level = list((await session.execute(stmt)).scalars().all())
+        found.extend(level)
+        parents = [s.id for s in level]
+    return found

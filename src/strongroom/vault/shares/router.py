@@ -15,10 +15,11 @@ from strongroom.kit.errors import error_responses
 from strongroom.kit.pagination import ListPage, meta
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import Now
-from strongroom.vault.shares import create, service, update, views
+from strongroom.vault.shares import create, events, service, update, views
 from strongroom.vault.shares.schemas import (
     IncomingItemsPage,
     ShareEnvelope,
+    ShareEventsPage,
     SharesCreate,
     SharesEnvelope,
     SharesPage,
@@ -75,7 +76,19 @@ async def get_share(
 ) -> ShareEnvelope:
     """One share with its item and covered slots; the recipient gets the values once acceptance allows."""
     share = await service.get_share(session, principal, share_id, now)
+    await events.values_served(session, principal, share, now)
     return views.single(share, await views.load_context(session, principal.user_id, [share]))
+
+
+@router.get(
+    "/shares/{share_id}/events", response_model=ShareEventsPage, responses=error_responses(401, 404, 422)
+)
+async def share_events(
+    share_id: uuid.UUID, principal: CurrentUser, session: DbSession, now: Now, page: ListPage
+) -> ShareEventsPage:
+    """Who read the share's values and when, for the card's owner and the share's sender (extension);
+    the owner also sees the on-shares made from it."""
+    return await events.list_events(session, principal, share_id, page, now)
 
 
 @router.put(
@@ -86,6 +99,7 @@ async def accept_share(
 ) -> ShareEnvelope:
     """The recipient accepts the share and its terms (extension)."""
     share = await service.accept_share(session, principal, share_id, now)
+    await events.values_served(session, principal, share, now)
     return views.single(share, await views.load_context(session, principal.user_id, [share]))
 
 

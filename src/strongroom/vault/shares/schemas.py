@@ -143,3 +143,32 @@ class IncomingItemsPage(Sideloads):
     shares: list[ShareRead]
     meta: Meta
     next_page_after: uuid.UUID | None
+
+
+class ShareReadEventRead(BaseModel):
+    """One read of a share's values by its recipient: which share, who, when (nothing else is recorded)."""
+
+    id: uuid.UUID
+    share_id: uuid.UUID
+    reader_id: uuid.UUID
+    read_at: datetime
+
+
+class OnShareRead(BaseModel):
+    """An on-share made from the share (or from one of its on-shares): who passed the card on, to whom."""
+
+    id: uuid.UUID
+    parent_share_id: uuid.UUID | None
+    sender_id: uuid.UUID
+    recipient_id: uuid.UUID
+    created_at: datetime
+
+
+class ShareEventsPage(BaseModel):
+    """``GET /shares/{id}/events`` (extension): the share's reads, oldest first, a page at a time; for the
+    card's owner also the on-shares made from it (the first page only)."""
+
+    share_events: list[ShareReadEventRead]
+    on_shares: list[OnShareRead]
+    meta: Meta
+    next_page_after: uuid.UUID | None
