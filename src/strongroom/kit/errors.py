@@ -76,6 +76,8 @@ _DESCRIPTIONS = {
     404: "Not found, or not the caller's",
     409: "Conflict",
     410: "Gone",
+    413: "Too large, or over a size limit",
+    416: "Range not satisfiable",
     422: "Validation failed",
     429: "Rate limited",
 }

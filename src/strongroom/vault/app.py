@@ -14,6 +14,8 @@ from strongroom.kit.clock import Clock
 from strongroom.kit.settings import Settings
 from strongroom.vault import sweeper
 from strongroom.vault.accounts.router import router as accounts_router
+from strongroom.vault.attachments import garbage as attachment_garbage
+from strongroom.vault.attachments.router import router as attachments_router
 from strongroom.vault.connections.router import router as connections_router
 from strongroom.vault.invitations.router import router as invitations_router
 from strongroom.vault.items.router import router as items_router
@@ -36,6 +38,7 @@ def routers() -> list[APIRouter]:
         connections_router,
         spaces_router,
         tasks_router,
+        attachments_router,
     ]
 
 
@@ -69,6 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             database(app, "vault", settings.vault_database_url, settings),
             mail_worker(app, settings),
             sweeper.running(app),
+            attachment_garbage.running(app),
         ):
             yield
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.auth import BearerToken
 from strongroom.kit.db import DbSession
@@ -33,6 +35,12 @@ class Principal:
 
 
 async def _principal(token: BearerToken, session: DbSession, now: Now) -> Principal:
+    return await authenticate(session, token, now)
+
+
+async def authenticate(session: AsyncSession, token: str, now: datetime) -> Principal:
+    """The principal of a session token (401 ``unauthorized`` otherwise), for routes that manage their own
+    transactions (streamed uploads must not hold one open while the bytes arrive)."""
     row = (
         await session.execute(
             select(VaultSession.id, VaultSession.user_id).where(

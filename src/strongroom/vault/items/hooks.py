@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.vault.attachments import garbage
 from strongroom.vault.shares import service
 
 
@@ -19,6 +20,7 @@ async def on_item_changed(session: AsyncSession, item_id: uuid.UUID, now: dateti
     Never duplicates a waiting task. Only flushes.
     """
     await service.item_changed(session, item_id, now)
+    garbage.note(session)  # a destroyed or re-pointed attachment slot leaves its blobs to the collector
 
 
 async def on_item_deleted(session: AsyncSession, item_id: uuid.UUID) -> None:
@@ -28,3 +30,4 @@ async def on_item_deleted(session: AsyncSession, item_id: uuid.UUID) -> None:
     flushes.
     """
     await service.item_deleted(session, item_id)
+    garbage.note(session)

@@ -1,6 +1,7 @@
 """ORM models of the Vault database, one module per area; every model is importable from here."""
 
 from strongroom.vault.models.accounts import AdmissionToken, User, VaultSession
+from strongroom.vault.models.attachments import Attachment, Blob, BlobState
 from strongroom.vault.models.base import Base
 from strongroom.vault.models.cards import Item, ItemTemplate, Slot, TemplateSlot
 from strongroom.vault.models.connections import Connection, Invitation, InvitationState
@@ -13,7 +14,10 @@ from strongroom.vault.models.tasks import ClientTask, ClientTaskState
 __all__ = [
     "AcceptanceRequired",
     "AdmissionToken",
+    "Attachment",
     "Base",
+    "Blob",
+    "BlobState",
     "ClientTask",
     "ClientTaskState",
     "Connection",
