@@ -42,6 +42,7 @@ PUBLIC = {
     "StrongroomError",
     "TaskRun",
     "Template",
+    "TransferProgress",
     "TemplateSlot",
     "TransportError",
     "Unauthorized",

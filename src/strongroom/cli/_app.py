@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import _demo, _serve, _worker
+from strongroom.cli import _attachments, _demo, _serve, _worker
 from strongroom.cli._connections import connections
 from strongroom.cli._items import items, templates
 from strongroom.cli._shares import shares
@@ -30,6 +30,7 @@ app.add_typer(client_tasks, name="client-tasks")
 _serve.register(app)
 _worker.register(app)
 _demo.register(app)
+_attachments.register(items, shares)
 
 
 @app.callback()
