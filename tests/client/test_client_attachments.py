@@ -3,6 +3,7 @@ round trips at the sizes that matter, ranged block reads, sharing by the file ke
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -40,6 +41,10 @@ def write_file(path: Path, size: int) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def record(seen: list[tuple[int, int]], done: int, total: int) -> None:
+    seen.append((done, total))
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -59,7 +64,7 @@ async def test_round_trips_at_every_size_that_matters(alice: Strongroom, tmp_pat
         expected = write_file(source, size)
         seen: list[tuple[int, int]] = []
         card = await alice.attach_file(
-            card_id, source, label=f"Scan {size}", progress=lambda d, t, seen=seen: seen.append((d, t))
+            card_id, source, label=f"Scan {size}", progress=functools.partial(record, seen)
         )
         slot = card.slot(f"scan_{size}")
         assert slot.slot_type_name == "attachment"
