@@ -167,11 +167,14 @@ def _range(value: object) -> tuple[int, int]:
 
 
 class FileSealer:
-    """Encrypts a file block by block: feed every block to :meth:`seal` (each :data:`BLOCK_SIZE` bytes,
-    the last one shorter), then :meth:`finish` gives the record."""
+    """Encrypts a file block by block: feed every block to :meth:`seal` (each ``block_size`` bytes, the last
+    one shorter), then :meth:`finish` gives the record."""
 
-    def __init__(self, file_key: bytes) -> None:
+    def __init__(self, file_key: bytes, *, block_size: int = BLOCK_SIZE) -> None:
+        if not 0 < block_size <= MAX_BLOCK_SIZE:
+            raise ValueError(f"a block size is 1 to {MAX_BLOCK_SIZE} bytes")
         self._key = file_key
+        self._block_size = block_size
         _mac_key(file_key)  # checks the key's length up front
         self._ivs: list[bytes] = []
         self._tags: list[bytes] = []
@@ -181,11 +184,11 @@ class FileSealer:
 
     def seal(self, block: bytes) -> bytes:
         """The ciphertext of the next block (as long as ``block``)."""
-        if not block or len(block) > BLOCK_SIZE:
-            raise ValueError(f"a block holds 1 to {BLOCK_SIZE} bytes")
+        if not block or len(block) > self._block_size:
+            raise ValueError(f"a block holds 1 to {self._block_size} bytes")
         if self._short_seen:
-            raise ValueError("only the last block may be shorter than BLOCK_SIZE")
-        self._short_seen = len(block) < BLOCK_SIZE
+            raise ValueError("only the last block may be shorter than the block size")
+        self._short_seen = len(block) < self._block_size
         iv = os.urandom(IV_LENGTH)
         ciphertext, tag = aes_gcm_encrypt(self._key, block, iv=iv, aad=_AD.encode("ascii"))
         self._ivs.append(iv)
