@@ -7,7 +7,8 @@ A round (:func:`collect_once`), in order:
    after that lifetime. Their rows are deleted in one transaction (attachments cascade);
 2. objects: every stored object whose blob row no longer exists (the rows just deleted, an account's
    blobs, a crash between the two steps) is deleted from the store;
-3. staging: what crashed uploads left half-written in the store.
+3. staging: what crashed uploads left half-written in the store (for blobs no longer awaiting bytes, or
+   untouched for the lifetime).
 
 Reads stop the moment the rows stop matching, so the order only matters for space. A transaction that makes
 garbage calls :func:`note`; its commit wakes the collector, which otherwise runs every
@@ -84,7 +85,9 @@ async def collect_once(
             batch = []
     if batch:
         objects += await sweep(batch)
-    staging = await store.collect_staging(cutoff)
+    async with sessions() as session:
+        uploading = await repo.pending_keys(session)
+    staging = await store.collect_staging(cutoff, uploading)
     return CollectResult(rows=rows, objects=objects, staging=staging)
 
 

@@ -122,3 +122,9 @@ async def garbage_blob_ids(session: AsyncSession, cutoff: datetime, *, limit: in
 
 async def existing_blob_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     return set((await session.execute(select(Blob.id).where(Blob.id.in_(ids)))).scalars())
+
+
+async def pending_keys(session: AsyncSession) -> set[str]:
+    """Store keys of the blobs still awaiting their bytes."""
+    stmt = select(Blob.user_id, Blob.id).where(Blob.state == BlobState.PENDING.value)
+    return {f"{user_id}/{blob_id}" for user_id, blob_id in (await session.execute(stmt)).all()}

@@ -1,6 +1,6 @@
 """Blobs as files under ``<blob_dir>`` (default ``<data_dir>/blobs``).
 
-An upload is written to ``<blob_dir>/.staging/<random>`` in :data:`READ_CHUNK` writes, flushed to disk,
+An upload is written to ``<blob_dir>/.staging/<key>.<random>`` in :data:`READ_CHUNK` writes, flushed to disk,
 then renamed into place: a rename is atomic, so a blob's file is either absent or complete. File I/O runs
 in worker threads so that the event loop keeps serving other requests.
 """
@@ -50,7 +50,7 @@ class DiskStore(BlobStore):
 
     async def put(self, key: str, chunks: AsyncIterator[bytes], size: int) -> None:
         final = self._path(key)
-        staged = self.root / STAGING / secrets.token_hex(16)
+        staged = self.root / STAGING / f"{key.replace('/', '_')}.{secrets.token_hex(8)}"
         handle = await anyio.to_thread.run_sync(lambda: staged.open("wb"))
         received = 0
         pending = bytearray()
@@ -111,11 +111,14 @@ class DiskStore(BlobStore):
         for info in await anyio.to_thread.run_sync(scan):
             yield info
 
-    async def collect_staging(self, older_than: datetime) -> int:
+    async def collect_staging(self, older_than: datetime, uploading: set[str]) -> int:
+        live = {key.replace("/", "_") for key in uploading}
+
         def sweep() -> int:
             removed = 0
             for path in (self.root / STAGING).iterdir():
-                if datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
+                stale = datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than
+                if stale or path.name.split(".", 1)[0] not in live:
                     path.unlink(missing_ok=True)
                     removed += 1
             return removed

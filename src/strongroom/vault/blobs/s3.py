@@ -146,11 +146,13 @@ class S3Store(BlobStore):
                 return
             token = page.get("NextContinuationToken")
 
-    async def collect_staging(self, older_than: datetime) -> int:
+    async def collect_staging(self, older_than: datetime, uploading: set[str]) -> int:
+        # Only the keys decide: the store's clock (``Initiated``) need not agree with ours, and a multipart
+        # upload is never touched while its blob still awaits its bytes.
         page = await self._call(self._client.list_multipart_uploads, Bucket=self.bucket, Prefix=self.prefix)
         removed = 0
         for upload in page.get("Uploads", []):
-            if upload["Initiated"] < older_than:
+            if upload["Key"][len(self.prefix) :] not in uploading:
                 await self._call(
                     self._client.abort_multipart_upload,
                     Bucket=self.bucket,

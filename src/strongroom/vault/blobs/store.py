@@ -60,8 +60,9 @@ class BlobStore(abc.ABC):
         """Every stored blob whose key starts with ``prefix``."""
 
     @abc.abstractmethod
-    async def collect_staging(self, older_than: datetime) -> int:
-        """Remove what unfinished uploads left behind before ``older_than``; the number removed."""
+    async def collect_staging(self, older_than: datetime, uploading: set[str]) -> int:
+        """Remove what unfinished uploads left behind: anything for a key not in ``uploading`` (the blobs
+        still awaiting their bytes), and anything untouched since ``older_than``; the number removed."""
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
