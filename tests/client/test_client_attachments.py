@@ -20,6 +20,13 @@ from tests.s3server import S3Endpoint, s3_settings
 BLOCK = crypto.BLOCK_SIZE
 
 
+@pytest.fixture
+def backend() -> str:
+    """SQLite only: these are the SDK's paths, which no database choice changes; the Vault's rules run on
+    both databases (tests/vault/test_attachments_rules.py, the security matrix, the fuzzer)."""
+    return "sqlite"
+
+
 @pytest.fixture(params=["disk", "s3"])
 def blob_backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param

@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     # Largest artefact record a client may upload with an attachment (about 150 bytes per MiB of file).
     attachment_artefacts_max_bytes: int = Field(default=8 * 1024**2, ge=1024)
     # Seconds an upload may stay unfinished, or a finished attachment unlinked to a slot, before collection.
-    attachment_unlinked_lifetime: int = Field(default=24 * 3600, ge=10)
+    attachment_unlinked_lifetime: int = Field(default=24 * 3600, ge=2)
     # --- end Vault ---
 
     @model_validator(mode="after")
