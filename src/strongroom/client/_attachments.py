@@ -14,8 +14,10 @@ and nothing is missing or left over: a tampered, reordered or truncated blob lea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +33,7 @@ TransferProgress = Callable[[int, int], None]
 """Called with (bytes done, bytes in all) as a transfer advances."""
 
 ATTACHMENT_SLOT_TYPE = "attachment"
+PIPELINE = 3  # blocks sealed ahead of the upload
 MAX_RECORD = 64 << 20
 _CANNOT = "cannot decrypt the attachment"
 
@@ -76,13 +79,34 @@ class AttachmentFlows(ShareFlows):
         handle = await asyncio.to_thread(_open_file, source)
 
         async def blocks() -> AsyncIterator[bytes]:
-            done = 0
-            while done < size:
-                count = min(crypto.BLOCK_SIZE, size - done)
-                yield await asyncio.to_thread(_read_and_seal, handle, sealer, count)
-                done += count
-                if progress is not None:
-                    progress(done, size)
+            # The next blocks are read and sealed, in order, by one worker thread while this one is on the
+            # wire (one thread: the file is read and the blocks are sealed strictly in sequence).
+            ahead: asyncio.Queue[asyncio.Future[bytes]] = asyncio.Queue(maxsize=PIPELINE)
+            loop = asyncio.get_running_loop()
+            worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="strongroom-seal")
+
+            async def produce() -> None:
+                done = 0
+                while done < size:
+                    count = min(crypto.BLOCK_SIZE, size - done)
+                    await ahead.put(loop.run_in_executor(worker, _read_and_seal, handle, sealer, count))
+                    done += count
+
+            producer = asyncio.create_task(produce())
+            try:
+                sent = 0
+                while sent < size:
+                    block = await (await ahead.get())
+                    yield block
+                    sent += len(block)
+                    if progress is not None:
+                        progress(sent, size)
+                await producer
+            finally:
+                producer.cancel()
+                while not ahead.empty():
+                    ahead.get_nowait().cancel()
+                worker.shutdown(wait=True, cancel_futures=True)
 
         with handle:
             size = os.fstat(handle.fileno()).st_size
@@ -134,6 +158,7 @@ class AttachmentFlows(ShareFlows):
         target = Path(dest)
         part = target.with_name(f".{target.name}.part")
         artefacts = opener.artefacts
+        writing: asyncio.Future[None] | None = None
         try:
             with await asyncio.to_thread(part.open, "wb") as out:
                 pending = bytearray()
@@ -145,16 +170,28 @@ class AttachmentFlows(ShareFlows):
                             length = artefacts.block_length(index)
                             block = bytes(pending[:length])
                             del pending[:length]
-                            await asyncio.to_thread(_open_and_write, opener, index, block, out)
+                            # One block opens and is written in a thread while the next arrives.
+                            if writing is not None:
+                                await writing
+                            writing = asyncio.ensure_future(
+                                asyncio.to_thread(_open_and_write, opener, index, block, out)
+                            )
                             index, done = index + 1, done + length
                             if progress is not None:
                                 progress(done, size)
                         if index == artefacts.block_count and pending:
                             raise _tampered()
+                if writing is not None:
+                    await writing
+                    writing = None
                 if index != artefacts.block_count or pending:
                     raise _tampered()
             os.replace(part, target)
         except BaseException:
+            if writing is not None and not writing.done():
+                writing.cancel()
+                with contextlib.suppress(BaseException):
+                    await writing
             part.unlink(missing_ok=True)
             raise
         return size

@@ -7,6 +7,8 @@ in worker threads so that the event loop keeps serving other requests.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -54,6 +56,8 @@ class DiskStore(BlobStore):
         handle = await anyio.to_thread.run_sync(lambda: staged.open("wb"))
         received = 0
         pending = bytearray()
+        # One write in flight while the next megabyte arrives: the disk and the network overlap.
+        writing: asyncio.Task[None] | None = None
         try:
             async for chunk in chunks:
                 received += len(chunk)
@@ -62,13 +66,21 @@ class DiskStore(BlobStore):
                 pending += chunk
                 if len(pending) >= READ_CHUNK:
                     data, pending = bytes(pending), bytearray()
-                    await anyio.to_thread.run_sync(_write_all, handle, data)
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.create_task(anyio.to_thread.run_sync(_write_all, handle, data))
+            if writing is not None:
+                await writing
+                writing = None
             if received != size:
                 raise SizeMismatch(received, over=False)
             if pending:
                 await anyio.to_thread.run_sync(_write_all, handle, bytes(pending))
             await anyio.to_thread.run_sync(_finish, handle, staged, final)
         except BaseException:
+            if writing is not None:
+                with contextlib.suppress(BaseException):
+                    await writing
             handle.close()
             staged.unlink(missing_ok=True)
             raise
