@@ -11,7 +11,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Exists
 
-from strongroom.vault.models import AcceptanceRequired, Attachment, Blob, BlobState, Share, Slot
+from strongroom.vault.models import AcceptanceRequired, Attachment, Blob, BlobState, Share, Slot, User
 from strongroom.vault.shares.repository import live
 
 
@@ -21,7 +21,10 @@ async def own_blob(session: AsyncSession, user_id: uuid.UUID, blob_id: uuid.UUID
 
 
 async def stored_bytes(session: AsyncSession, user_id: uuid.UUID) -> int:
-    """Bytes the user's blobs take or are about to take (announced uploads count)."""
+    """Bytes the user's blobs take or are about to take (announced uploads count). Locks the user's row
+    first (PostgreSQL; SQLite's write transactions are serial anyway), so racing announcements queue up and
+    none slips past the quota."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
     stmt = select(func.coalesce(func.sum(Blob.byte_size), 0)).where(Blob.user_id == user_id)
     return int((await session.execute(stmt)).scalar_one())
 
