@@ -20,6 +20,7 @@ from strongroom.kit.clock import FrozenClock
 from strongroom.kit.db import create_engine
 from strongroom.kit.migrate import Service, upgrade
 from strongroom.kit.settings import Settings
+from tests.s3server import s3_endpoint  # noqa: F401 - a session fixture for every test directory
 from tests.support import (
     POSTGRES_ENV,
     create_database,

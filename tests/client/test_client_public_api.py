@@ -48,6 +48,7 @@ PUBLIC = {
     "StrongroomError",
     "TaskRun",
     "Template",
+    "TransferProgress",
     "TemplateSlot",
     "TransportError",
     "Unauthorized",

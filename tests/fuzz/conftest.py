@@ -63,6 +63,9 @@ REAL_RECORDS: dict[str, list[tuple[list[str], str, str]]] = {
         (["GET /key_store/public_keys/{key_id}"], "key_id", "public_key"),
         (["GET /item_templates/{template_id}"], "template_id", "template"),
         (["GET /admission_tokens/{token_value}"], "token_value", "admission_token"),
+        (["GET /direct/attachments/{attachment_id}"], "attachment_id", "attachment"),
+        (["GET /direct/blobs/{blob_id}"], "blob_id", "blob"),
+        (["PUT /direct/blobs/{blob_id}"], "blob_id", "pending_blob"),
     ],
 }
 
@@ -101,6 +104,17 @@ class FuzzServer:
         return {"headers": {"Authorization": self.token(service, self.main)}, "operations": operations}
 
 
+async def _attachment(alice: Strongroom, card_id: str, settings: Settings) -> str:
+    """An attachment on the main user's card (its id)."""
+    path = settings.data_dir / "fuzzed-file.bin"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"fuzzed file " * 100)
+    card = await alice.attach_file(card_id, path, label="Fuzzed file")
+    attachment_id = card.slot("fuzzed_file").attachment_id
+    assert attachment_id is not None
+    return attachment_id
+
+
 async def _populate(settings: Settings) -> tuple[Credentials, list[Credentials], dict[str, str]]:
     """Sign up the main user (with a card, a template, a connection, an invitation and a share) and the
     sacrificial ones; returns their credentials and the ids of the main user's records."""
@@ -131,9 +145,14 @@ async def _populate(settings: Settings) -> tuple[Credentials, list[Credentials],
                 admission = await http.post(
                     "/vault/admission_tokens", headers={"Authorization": f"Service {SERVICE_CREDENTIAL}"}
                 )
+            attachment = await _attachment(alice, card.id, settings)
+            pending = await alice.vault.create_upload_url(64)
             assert alice._keys is not None
             assert share.encryption_space_id is not None
             ids = {
+                "attachment": attachment,
+                "blob": (await alice.vault.attachment(attachment)).main.id,
+                "pending_blob": pending.blob_id,
                 "dek": alice._keys.private_dek_id,
                 "keypair": connection.keypair_id or "",
                 "space": share.encryption_space_id,

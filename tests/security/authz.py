@@ -38,6 +38,7 @@ class Call:
     json: Any = None
     params: Mapping[str, str] | None = None
     headers: Mapping[str, str] | None = None
+    content: bytes | None = None  # a raw body (blob uploads) instead of JSON
 
 
 Prepare = Callable[[World, str], Awaitable[Call]]

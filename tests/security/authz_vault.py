@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import httpx
 
 from strongroom import crypto
@@ -20,6 +23,82 @@ def _ciphertext() -> str:
     encrypted = crypto.encrypt_text(crypto.generate_key(), "a value")
     assert encrypted is not None
     return encrypted
+
+
+async def _stored_blob(w: World, data: bytes) -> str:
+    """A blob of alice's holding ``data`` (announced, then uploaded)."""
+    made = await w.ok(
+        V, "POST", "/direct/attachments/upload_url", "owner", {"blob": {"byte_size": len(data)}}
+    )
+    blob_id: str = made["attachment_direct_upload_url"]["blob_id"]
+    await w.ok(V, "PUT", f"/direct/blobs/{blob_id}", "owner", content=data)
+    return blob_id
+
+
+async def _loose_attachment(w: World) -> str:
+    """An attachment of alice's linked to no slot."""
+    binary, record = await _stored_blob(w, b"ciphertext"), await _stored_blob(w, b"{}")
+    body = {"blob": {"blob_id": binary, "encrypted_artifact_blob_id": record}}
+    made = await w.ok(V, "POST", "/direct/attachments", "owner", body)
+    attachment_id: str = made["attachment"]["id"]
+    return attachment_id
+
+
+async def _shared_attachment(w: World) -> tuple[str, str]:
+    """(attachment id, its ciphertext blob id) of a file on a card of alice's shared whole with bob."""
+
+    async def make() -> tuple[str, str]:
+        alice = w.members["alice"].client
+        card = await alice.create_card("note", "With a file", {})
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "scan.pdf"
+            path.write_bytes(b"%PDF a scanned passport")
+            card = await alice.attach_file(card.id, path)
+        slot = card.slot("scan_pdf")
+        assert slot.attachment_id is not None
+        await alice.share(card.id, w.ids["conn_ab"])
+        found = await w.ok(V, "GET", f"/direct/attachments/{slot.attachment_id}", "owner")
+        return slot.attachment_id, found["attachment"]["main"]["id"]
+
+    return await w.memo("shared attachment", make)
+
+
+async def _blob_to_upload(w: World, caller: str) -> Call:
+    """The owner uploads to a blob she just announced; everybody else tries one of hers."""
+    if caller == "owner":
+        made = await w.ok(V, "POST", "/direct/attachments/upload_url", "owner", {"blob": {"byte_size": 4}})
+        return Call(path={"blob_id": made["attachment_direct_upload_url"]["blob_id"]}, content=b"abcd")
+
+    async def pending() -> str:
+        made = await w.ok(V, "POST", "/direct/attachments/upload_url", "owner", {"blob": {"byte_size": 4}})
+        blob_id: str = made["attachment_direct_upload_url"]["blob_id"]
+        return blob_id
+
+    return Call(path={"blob_id": await w.memo("alice's pending blob", pending)}, content=b"abcd")
+
+
+async def _blobs_to_attach(w: World, caller: str) -> Call:
+    """The owner links two fresh blobs of hers; everybody else tries two of hers."""
+
+    async def pair() -> tuple[str, str]:
+        return await _stored_blob(w, b"ciphertext"), await _stored_blob(w, b"{}")
+
+    binary, record = await pair() if caller == "owner" else await w.memo("alice's loose blobs", pair)
+    return Call(json={"blob": {"blob_id": binary, "encrypted_artifact_blob_id": record}})
+
+
+async def _attachment_to_delete(w: World, caller: str) -> Call:
+    if caller == "owner":
+        return Call(path={"attachment_id": await _loose_attachment(w)})
+    return Call(path={"attachment_id": (await _shared_attachment(w))[0]})
+
+
+async def _shared_attachment_path(w: World, caller: str) -> Call:
+    return Call(path={"attachment_id": (await _shared_attachment(w))[0]})
+
+
+async def _shared_blob_path(w: World, caller: str) -> Call:
+    return Call(path={"blob_id": (await _shared_attachment(w))[1]})
 
 
 async def _renew_after_logout_everywhere(w: World, caller: str, response: httpx.Response) -> None:
@@ -417,4 +496,22 @@ VAULT_CASES: list[Case] = [
     Case(V, "POST", "/connections/{connection_id}/encryption_space", owner_only(201), _link_space),
     Case(V, "GET", "/client_task_queue", each_user(200)),
     Case(V, "PUT", "/client_task_queue", owner_only(200), _task),
+    Case(
+        V,
+        "POST",
+        "/direct/attachments/upload_url",
+        each_user(201),
+        fixed(lambda w: Call(json={"blob": {"byte_size": 16}})),
+    ),
+    Case(V, "PUT", "/direct/blobs/{blob_id}", owner_only(200), _blob_to_upload),
+    Case(V, "GET", "/direct/blobs/{blob_id}", owner_only(200, recipient=200), _shared_blob_path),
+    Case(V, "POST", "/direct/attachments", owner_only(201), _blobs_to_attach),
+    Case(
+        V,
+        "GET",
+        "/direct/attachments/{attachment_id}",
+        owner_only(200, recipient=200),
+        _shared_attachment_path,
+    ),
+    Case(V, "DELETE", "/direct/attachments/{attachment_id}", owner_only(204), _attachment_to_delete),
 ]

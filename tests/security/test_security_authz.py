@@ -81,6 +81,7 @@ async def test_each_caller_gets_its_status_and_a_refusal_changes_nothing(world: 
             headers=headers,
             json=call.json,
             params=call.params,
+            content=call.content,
         )
         status = response.status_code
         code = _error_code(response.json()) if status >= 400 and response.content else None

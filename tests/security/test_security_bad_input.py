@@ -43,7 +43,8 @@ def _body_operations(document: dict[str, Any]) -> list[tuple[str, str]]:
         (method.upper(), path)
         for path, operations in document["paths"].items()
         for method, operation in operations.items()
-        if "requestBody" in operation
+        # JSON bodies only: a raw-bytes upload (``PUT /direct/blobs/{id}``) has no JSON to break.
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
     ]
 
 

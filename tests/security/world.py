@@ -140,10 +140,13 @@ class World:
         headers: Mapping[str, str],
         json: Any = None,
         params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
         kwargs: dict[str, Any] = {"headers": dict(headers), "params": dict(params or {})}
         if json is not None:
             kwargs["json"] = json
+        if content is not None:
+            kwargs["content"] = content
         return await self.http.request(method, f"/{service}{path}", **kwargs)
 
     async def ok(

@@ -127,3 +127,51 @@ export async function srpCreateVerifier({ username, ...rest }) {
 }
 
 export const randomHex = (n) => randomBytes(n).toString('hex');
+
+// --------------------------------------------------------------------------- files (Meeco's block scheme)
+// What @meeco/file-storage-common's AzureBlockUpload does per block, and what file-storage-node's
+// largeFileDownloadNode does to read one back: cryppo's AES-GCM "using artefacts", the record as JSON.
+export function fileEncrypt(keyBytes, data, blockSize) {
+  const key = cryppo.EncryptionKey.fromBytes(new Uint8Array(keyBytes));
+  const iv = [];
+  const at = [];
+  const range = [];
+  const blocks = [];
+  for (let n = 0, from = 0; from < data.length; n += 1, from += blockSize) {
+    const to = Math.min(from + blockSize, data.length);
+    const ivArtifact = cryppo.binaryStringToBytesBuffer(cryppo.generateRandomBytesString(12));
+    const encrypted = cryppo.encryptWithKeyUsingArtefacts({
+      key,
+      data: new Uint8Array(data.subarray(from, to)),
+      strategy: cryppo.CipherStrategy.AES_GCM,
+      iv: cryppo.bytesBufferToBinaryString(ivArtifact),
+    });
+    iv[n] = ivArtifact;
+    at[n] = encrypted.artifacts.at;
+    range[n] = `bytes=${from}-${to - 1}`;
+    blocks.push(fromBinaryString(encrypted.encrypted));
+  }
+  const record = { iv, ad: 'none', at, range, encryption_strategy: cryppo.CipherStrategy.AES_GCM, size: data.length };
+  return { blob: Buffer.concat(blocks), record: JSON.stringify(record) };
+}
+
+export function fileDecrypt(keyBytes, blob, recordJson) {
+  const record = JSON.parse(recordJson);
+  const key = cryppo.EncryptionKey.fromBytes(new Uint8Array(keyBytes));
+  const out = [];
+  for (let i = 0; i < record.range.length; i += 1) {
+    const [from, to] = record.range[i].slice('bytes='.length).split('-').map(Number);
+    const plain = cryppo.decryptWithKeyUsingArtefacts(
+      key,
+      toBinaryString(blob.subarray(from, to + 1)),
+      record.encryption_strategy,
+      {
+        iv: cryppo.bytesToBinaryString(new Uint8Array(record.iv[i].data)),
+        ad: record.ad,
+        at: cryppo.bytesToBinaryString(new Uint8Array(record.at[i].data)),
+      },
+    );
+    out.push(Buffer.from(plain));
+  }
+  return Buffer.concat(out);
+}

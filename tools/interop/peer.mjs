@@ -51,6 +51,15 @@ const ops = {
     return { valid, data_b64: L.b64(data) };
   },
 
+  // -------------------------------------------------------------------------------------------- files
+  async file_encrypt({ key_b64: key, data_b64: data, block_size: blockSize }) {
+    const { blob, record } = L.fileEncrypt(L.fromB64(key), L.fromB64(data), blockSize);
+    return { blob_b64: L.b64(blob), record };
+  },
+  async file_decrypt({ key_b64: key, blob_b64: blob, record }) {
+    return { data_b64: L.b64(L.fileDecrypt(L.fromB64(key), L.fromB64(blob), record)) };
+  },
+
   // --------------------------------------------------------------------------------------------- jsrp
   // Password: "password" (a JS string, jsrp hashes its UTF-8) or "password_hex" (exact bytes).
   async srp_create_verifier(request) {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from strongroom.cli import _demo, _export, _lifecycle, _serve, _share_events, _worker
+from strongroom.cli import _attachments, _demo, _export, _lifecycle, _serve, _share_events, _worker
 from strongroom.cli._connections import connections
 from strongroom.cli._invitations import invitations, register_templates
 from strongroom.cli._items import items, templates
@@ -36,6 +36,7 @@ _share_events.register(shares)
 _export.register(app)
 app.add_typer(invitations, name="invitations")
 register_templates(templates)
+_attachments.register(items, shares)
 
 
 @app.callback()

@@ -5,6 +5,7 @@ imports the services: it speaks to them over HTTP (or any httpx transport, e.g. 
 for in-process tests).
 """
 
+from strongroom.client._attachments import TransferProgress
 from strongroom.client._core import DEFAULT_URL
 from strongroom.client._errors import (
     AcceptanceRequired,
@@ -97,6 +98,7 @@ __all__ = [
     "TaskRun",
     "Template",
     "TemplateSlot",
+    "TransferProgress",
     "TransportError",
     "Unauthorized",
     "Unset",

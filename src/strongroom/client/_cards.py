@@ -192,6 +192,7 @@ class CardFlows(Core):
                     slot_type_name=s.slot_type_name,
                     value=self._decrypt(dek, s.encrypted_value, f"slot {s.name or s.id}"),
                     ordinal=s.ordinal,
+                    attachment_id=s.attachment_id,
                 )
                 for s in _ordered(slots)
             ),

@@ -9,7 +9,7 @@ bodies: they carry wrapped keys, ciphertext and tokens.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -109,6 +109,18 @@ class ServiceApi:
             raise TransportError(self.base_url, "timed out") from exc
         except httpx.TransportError as exc:
             raise TransportError(self.base_url, _describe_transport(exc)) from exc
+        self._raise_for_error(response, method, path)
+        if not expect_body:
+            return {}
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ProtocolError(f"{self.service} {method} {path}: the answer is not JSON") from exc
+        if not isinstance(data, dict):
+            raise ProtocolError(f"{self.service} {method} {path}: the answer is not a JSON object")
+        return data
+
+    def _raise_for_error(self, response: httpx.Response, method: str, path: str) -> None:
         if response.status_code >= 400:
             code, message = _error_item(response)
             raise api_error(
@@ -120,15 +132,52 @@ class ServiceApi:
                 path=path,
                 retry_after=_retry_after(response),
             )
-        if not expect_body:
-            return {}
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": self.token} if self.token is not None else {}
+
+    async def put_bytes(self, path: str, content: AsyncIterable[bytes] | bytes, size: int) -> JsonObject:
+        """``PUT`` ``size`` raw bytes (streamed from ``content``) and return the JSON object answered."""
+        headers = {
+            **self._auth_headers(),
+            "Content-Type": "application/octet-stream",
+            "Content-Length": str(size),
+        }
+        try:
+            response = await self._http.request(
+                "PUT", f"{self.base_url}{path}", content=content, headers=headers
+            )
+        except httpx.TimeoutException as exc:
+            raise TransportError(self.base_url, "timed out") from exc
+        except httpx.TransportError as exc:
+            raise TransportError(self.base_url, _describe_transport(exc)) from exc
+        self._raise_for_error(response, "PUT", path)
         try:
             data = response.json()
         except ValueError as exc:
-            raise ProtocolError(f"{self.service} {method} {path}: the answer is not JSON") from exc
+            raise ProtocolError(f"{self.service} PUT {path}: the answer is not JSON") from exc
         if not isinstance(data, dict):
-            raise ProtocolError(f"{self.service} {method} {path}: the answer is not a JSON object")
+            raise ProtocolError(f"{self.service} PUT {path}: the answer is not a JSON object")
         return data
+
+    async def get_bytes(
+        self, path: str, *, byte_range: tuple[int, int] | None = None, chunk: int = 1 << 20
+    ) -> AsyncIterator[bytes]:
+        """``GET`` raw bytes (``byte_range``: inclusive first and last byte), streamed in chunks."""
+        headers = self._auth_headers()
+        if byte_range is not None:
+            headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
+        try:
+            async with self._http.stream("GET", f"{self.base_url}{path}", headers=headers) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    self._raise_for_error(response, "GET", path)
+                async for data in response.aiter_bytes(chunk):
+                    yield data
+        except httpx.TimeoutException as exc:
+            raise TransportError(self.base_url, "timed out") from exc
+        except httpx.TransportError as exc:
+            raise TransportError(self.base_url, _describe_transport(exc)) from exc
 
 
 def _query_value(value: str | int | bool) -> str:

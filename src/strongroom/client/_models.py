@@ -167,6 +167,7 @@ class SlotRecord(Record):
     slot_type_name: str | None = None
     encrypted_value: str | None = Field(default=None, repr=False)
     ordinal: int | None = None
+    attachment_id: str | None = None
 
 
 class ItemRecord(Record):
@@ -281,3 +282,23 @@ class ClientTaskRecord(Record):
     state: str
     report: Any = None
     created_at: datetime | None = None
+
+
+class RemoteFileRecord(Record):
+    id: str
+    byte_size: int
+
+
+class AttachmentRecord(Record):
+    id: str
+    user_id: str | None = None
+    slot_id: str | None = None
+    item_id: str | None = None
+    main: RemoteFileRecord
+    encryption_artifact: RemoteFileRecord
+
+
+class UploadUrlRecord(Record):
+    url: str
+    blob_id: str
+    blob_key: str | None = None

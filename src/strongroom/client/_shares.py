@@ -341,6 +341,7 @@ class ShareFlows(CardFlows, ConnectionFlows):
                     slot_type_name=record.slot_type_name if record else None,
                     value=plain[slot_id],
                     ordinal=record.ordinal if record else None,
+                    attachment_id=record.attachment_id if record else None,
                 )
             )
         card_slots.sort(key=lambda s: s.ordinal if s.ordinal is not None else 1 << 30)

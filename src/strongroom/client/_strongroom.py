@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from strongroom.client._attachments import AttachmentFlows
 from strongroom.client._export import ExportFlows
 from strongroom.client._lifecycle import LifecycleFlows
 
 __all__ = ["Strongroom"]
 
 
-class Strongroom(LifecycleFlows, ExportFlows):
+class Strongroom(LifecycleFlows, ExportFlows, AttachmentFlows):
     """A client of one Strongroom server (Keystore and Vault) for one user at a time.
 
     Usage::
@@ -28,8 +29,10 @@ class Strongroom(LifecycleFlows, ExportFlows):
     :meth:`accept_invitation`, :meth:`connections`, :meth:`connection`, :meth:`delete_connection`.
     Shares: :meth:`share`, :meth:`reshare`, :meth:`shares`, :meth:`get_share`, :meth:`read_share`,
     :meth:`accept_share`, :meth:`update_share`, :meth:`revoke_share`. Client tasks:
-    :meth:`client_tasks`, :meth:`run_client_tasks`. The typed per-endpoint clients are
-    :attr:`keystore` (:class:`KeystoreClient`) and :attr:`vault` (:class:`VaultClient`).
+    :meth:`client_tasks`, :meth:`run_client_tasks`. Attachments: :meth:`attach_file`,
+    :meth:`download_attachment`, :meth:`read_attachment_block`, :meth:`delete_attachment`. The typed
+    per-endpoint clients are :attr:`keystore` (:class:`KeystoreClient`) and :attr:`vault`
+    (:class:`VaultClient`).
 
     Keys stay in this object's memory until :meth:`log_out` or :meth:`aclose`.
     """

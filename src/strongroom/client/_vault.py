@@ -6,7 +6,7 @@ walk every page (``per_page`` / ``next_page_after``) and return whole lists.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from urllib.parse import quote
 from strongroom.client._errors import ProtocolError
 from strongroom.client._http import JsonObject, ServiceApi
 from strongroom.client._models import (
+    AttachmentRecord,
     ClientTaskRecord,
     ConnectionRecord,
     InvitationRecord,
@@ -25,6 +26,7 @@ from strongroom.client._models import (
     ShareRecord,
     SlotRecord,
     TemplateRecord,
+    UploadUrlRecord,
     VaultUser,
     parse,
     parse_list,
@@ -410,6 +412,38 @@ class VaultClient:
         """``PUT /client_task_queue``: new states (and reports) for ``[{id, state, report?}]``."""
         data = await self.api.call("PUT", "/client_task_queue", body={"client_tasks": list(tasks)})
         return parse_list(ClientTaskRecord, data, "client_tasks", where="PUT /client_task_queue")
+
+    # Attachments ------------------------------------------------------------------------------------
+
+    async def create_upload_url(self, byte_size: int) -> UploadUrlRecord:
+        """``POST /direct/attachments/upload_url``: announce an upload of ``byte_size`` bytes."""
+        data = await self.api.call(
+            "POST", "/direct/attachments/upload_url", body={"blob": {"byte_size": byte_size}}
+        )
+        return parse(UploadUrlRecord, data, "attachment_direct_upload_url", where="POST upload_url")
+
+    async def upload_blob(self, blob_id: str, content: AsyncIterable[bytes] | bytes, size: int) -> None:
+        """``PUT /direct/blobs/{id}``: exactly ``size`` bytes, streamed."""
+        await self.api.put_bytes(f"/direct/blobs/{_seg(blob_id)}", content, size)
+
+    def download_blob(self, blob_id: str, byte_range: tuple[int, int] | None = None) -> AsyncIterator[bytes]:
+        """``GET /direct/blobs/{id}`` (with ``Range`` when ``byte_range`` is given), streamed."""
+        return self.api.get_bytes(f"/direct/blobs/{_seg(blob_id)}", byte_range=byte_range)
+
+    async def create_attachment(self, blob_id: str, artefacts_blob_id: str) -> AttachmentRecord:
+        """``POST /direct/attachments``: an attachment from the file's blob and its artefact record's."""
+        body = {"blob": {"blob_id": blob_id, "encrypted_artifact_blob_id": artefacts_blob_id}}
+        data = await self.api.call("POST", "/direct/attachments", body=body)
+        return parse(AttachmentRecord, data, "attachment", where="POST /direct/attachments")
+
+    async def attachment(self, attachment_id: str) -> AttachmentRecord:
+        """``GET /direct/attachments/{id}``."""
+        data = await self.api.call("GET", f"/direct/attachments/{_seg(attachment_id)}")
+        return parse(AttachmentRecord, data, "attachment", where="GET /direct/attachments/{id}")
+
+    async def delete_attachment(self, attachment_id: str) -> None:
+        """``DELETE /direct/attachments/{id}``."""
+        await self.api.call("DELETE", f"/direct/attachments/{_seg(attachment_id)}", expect_body=False)
 
     async def version(self) -> dict[str, Any]:
         """``GET /version``."""

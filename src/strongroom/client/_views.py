@@ -125,6 +125,8 @@ class CardSlot:
     slot_type_name: str | None
     value: str | None
     ordinal: int | None = None
+    # ``attachment`` slots: the Vault's attachment whose file key is ``value`` (see download_attachment).
+    attachment_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,14 @@ from strongroom.crypto.errors import (
     SerializationError,
     SignatureError,
 )
+from strongroom.crypto.files import (
+    BLOCK_SIZE,
+    FILE_STRATEGY,
+    FileArtefacts,
+    FileOpener,
+    FileSealer,
+    generate_file_key,
+)
 from strongroom.crypto.fingerprint import fingerprint
 from strongroom.crypto.format import EncryptedString, is_encrypted, parse_encrypted, serialize_encrypted
 from strongroom.crypto.kdf import PDK_ITERATIONS, derive_pdk, derive_srp_password, pbkdf2_sha256
@@ -65,6 +73,8 @@ from strongroom.crypto.srp import (
 )
 
 __all__ = [
+    "BLOCK_SIZE",
+    "FILE_STRATEGY",
     "KEY_LENGTH",
     "PASSPHRASE_ITERATIONS",
     "PASSPHRASE_SALT_LENGTH",
@@ -73,6 +83,9 @@ __all__ = [
     "DecryptionError",
     "DerivationArtefacts",
     "EncryptedString",
+    "FileArtefacts",
+    "FileOpener",
+    "FileSealer",
     "G",
     "KeyFormatError",
     "KeyPair",
@@ -107,6 +120,7 @@ __all__ = [
     "fake_verifier",
     "fingerprint",
     "from_hex",
+    "generate_file_key",
     "generate_key",
     "generate_keypair",
     "generate_secret_key",

@@ -76,8 +76,9 @@ _DESCRIPTIONS = {
     404: "Not found, or not the caller's",
     409: "Conflict",
     410: "Gone",
+    413: "Request body too large, over a size limit, or a quota exceeded",
+    416: "Range not satisfiable",
     422: "Validation failed",
-    413: "Request body too large, or a quota exceeded",
     429: "Rate limited",
 }
 

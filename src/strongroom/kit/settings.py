@@ -33,6 +33,13 @@ class SignupPolicy(StrEnum):
     CLOSED = "closed"
 
 
+class BlobBackend(StrEnum):
+    """Where the Vault keeps encrypted attachment blobs."""
+
+    DISK = "disk"
+    S3 = "s3"
+
+
 class RateLimitBackend(StrEnum):
     MEMORY = "memory"
     REDIS = "redis"
@@ -133,6 +140,23 @@ class Settings(BaseSettings):
     # may be verified or admitted by an invitation.
     signups: SignupPolicy = SignupPolicy.OPEN
     signup_domains: str = ""
+    # Attachments: encrypted blobs on disk (blob_dir, default <data_dir>/blobs) or in an S3-compatible bucket.
+    blob_backend: BlobBackend = BlobBackend.DISK
+    blob_dir: Path | None = None
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr = SecretStr("")
+    s3_prefix: str = ""
+    s3_path_style: bool = True
+    # Largest attachment (bytes of ciphertext) and each user's total of stored blob bytes.
+    attachment_max_bytes: int = Field(default=5 * 1024**3, ge=0)
+    blob_quota_bytes: int = Field(default=20 * 1024**3, ge=0)
+    # Largest artefact record a client may upload with an attachment (about 150 bytes per MiB of file).
+    attachment_artefacts_max_bytes: int = Field(default=8 * 1024**2, ge=1024)
+    # Seconds an upload may stay unfinished, or a finished attachment unlinked to a slot, before collection.
+    attachment_unlinked_lifetime: int = Field(default=24 * 3600, ge=2)
     # --- end Vault ---
 
     # --- Serving (kit/serving.py) ---
@@ -191,6 +215,10 @@ class Settings(BaseSettings):
             self.vault_database_url = f"sqlite+aiosqlite:///{self.data_dir / 'vault.sqlite3'}"
         if self.mail_dir is None:
             self.mail_dir = self.data_dir / "mail"
+        if self.blob_dir is None:
+            self.blob_dir = self.data_dir / "blobs"
+        if self.blob_backend is BlobBackend.S3 and not self.s3_bucket:
+            raise ValueError("STRONGROOM_S3_BUCKET is required with the s3 blob backend")
         if not self.public_url:
             self.public_url = f"http://{self.host}:{self.port}"
         return self
@@ -199,6 +227,11 @@ class Settings(BaseSettings):
     def allowed_signup_domains(self) -> frozenset[str]:
         """``signup_domains`` as a set of lowercase domains (empty: every domain)."""
         return frozenset(d.strip().lower().lstrip("@") for d in self.signup_domains.split(",") if d.strip())
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        assert self.blob_dir is not None
+        return self.blob_dir
 
     @property
     def resolved_mail_dir(self) -> Path:

@@ -11,9 +11,12 @@ from fastapi import APIRouter, FastAPI
 
 from strongroom.kit.app import build_app, database
 from strongroom.kit.clock import Clock
+from strongroom.kit.db import transaction
 from strongroom.kit.settings import Settings
 from strongroom.vault import sweeper
 from strongroom.vault.accounts.router import router as accounts_router
+from strongroom.vault.attachments import garbage as attachment_garbage
+from strongroom.vault.attachments.router import router as attachments_router
 from strongroom.vault.connections.router import router as connections_router
 from strongroom.vault.invitations.router import router as invitations_router
 from strongroom.vault.items.router import router as items_router
@@ -37,6 +40,7 @@ def routers() -> list[APIRouter]:
         connections_router,
         spaces_router,
         tasks_router,
+        attachments_router,
     ]
 
 
@@ -67,9 +71,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with database(app, "vault", settings.vault_database_url, settings):
-            async with app.state.sessions() as session, session.begin():
+            async with transaction(app.state.sessions) as session:
                 app.state.session_signing_key = await signing_key(session)
-            async with mail_worker(app, settings), sweeper.running(app):
+            async with mail_worker(app, settings), sweeper.running(app), attachment_garbage.running(app):
                 yield
 
     return build_app(

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.auth import BearerToken
 from strongroom.kit.db import DbSession
@@ -42,6 +44,13 @@ SigningKey = Annotated[bytes, Depends(_signing_key)]
 
 
 async def _principal(token: BearerToken, session: DbSession, now: Now, key: SigningKey) -> Principal:
+    return await authenticate(session, token, now, key)
+
+
+async def authenticate(session: AsyncSession, token: str, now: datetime, key: bytes) -> Principal:
+    """The principal of a session token (401 ``unauthorized`` otherwise), for routes that manage their own
+    transactions (streamed uploads must not hold one open while the bytes arrive). ``key`` signs the
+    Vault's session tokens (``app.state.session_signing_key``)."""
     token_hash = hash_token(token)
     row = (
         await session.execute(

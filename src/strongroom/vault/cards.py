@@ -60,6 +60,8 @@ class SlotOut(BaseModel):
     creator: Literal["user", "system"]
     image: str | None = None
     classification_node_ids: list[str] = Field(default_factory=list)
+    # ``attachment`` slots: the attachment whose file key is the slot's value (Meeco's ``attachment_id``).
+    attachment_id: uuid.UUID | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -135,6 +137,7 @@ def slot_out(slot: Slot, *, value: str | Literal[False] | None = False) -> SlotO
         slotable_id=slot.item_id,
         slotable_type="Item",
         creator="user",
+        attachment_id=slot.attachment_id,
         created_at=slot.created_at,
         updated_at=slot.updated_at,
     )

@@ -25,6 +25,7 @@ from strongroom.vault.accounts.schemas import (
     UserOut,
     UserUpdateIn,
 )
+from strongroom.vault.attachments import garbage as attachment_garbage
 from strongroom.vault.auth import Principal
 from strongroom.vault.connections import hooks as connection_hooks
 from strongroom.vault.invitations import repository as invitations
@@ -206,6 +207,7 @@ async def delete_me(
         # The peers' clients are asked to delete what the connections leave in their Keystores.
         await connection_hooks.on_connection_deleted(session, connection_ids, now)
     await repo.delete_user(session, principal.user_id)
+    attachment_garbage.note(session)  # the account's blobs lose their rows; the collector deletes them
     log.info("account deleted", extra={"user_id": str(principal.user_id)})
 
 

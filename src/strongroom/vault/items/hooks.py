@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.vault.attachments import garbage
 from strongroom.vault.shares import service
 
 
@@ -20,6 +21,7 @@ async def on_item_changed(session: AsyncSession, item_id: uuid.UUID, now: dateti
     Never duplicates a waiting task. Only flushes.
     """
     await service.item_changed(session, item_id, now)
+    garbage.note(session)  # a destroyed or re-pointed attachment slot leaves its blobs to the collector
 
 
 async def on_item_deleted(session: AsyncSession, item_id: uuid.UUID, now: datetime) -> None:
@@ -29,6 +31,7 @@ async def on_item_deleted(session: AsyncSession, item_id: uuid.UUID, now: dateti
     and drops every client task about the item. Only flushes.
     """
     await service.item_deleted(session, item_id, now)
+    garbage.note(session)
 
 
 async def on_slots_deleted(session: AsyncSession, slot_ids: Collection[uuid.UUID], now: datetime) -> None:

@@ -18,6 +18,13 @@ from strongroom.vault.validation import MAX_ENCRYPTED_VALUE
 MAX_ITEM_SLOTS = 200
 
 
+class AttachmentRefIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    id: uuid.UUID | None = None
+    destroy: bool = Field(default=False, alias="_destroy")
+
+
 class SlotAttributesIn(BaseModel):
     """One entry of ``slots_attributes``: matched to an existing slot by ``id``, else by ``name`` (or the
     machine name of ``label``); unmatched entries add a slot. ``_destroy: true`` removes the matched slot."""
@@ -31,6 +38,21 @@ class SlotAttributesIn(BaseModel):
     description: str | None = Field(default=None, max_length=1000)
     encrypted_value: str | None = Field(default=None, max_length=MAX_ENCRYPTED_VALUE)
     destroy: bool = Field(default=False, alias="_destroy")
+    # The attachment whose file key the value is, in any of the reference clients' spellings.
+    attachment_id: uuid.UUID | None = None
+    attachment_attributes: AttachmentRefIn | None = None
+    attachments_attributes: list[AttachmentRefIn] | None = Field(default=None, max_length=1)
+
+    def attachment(self) -> tuple[bool, uuid.UUID | None]:
+        """``(given, id)``: whether the entry sets the slot's attachment, and to which (None: removes it)."""
+        if "attachment_id" in self.model_fields_set:
+            return True, self.attachment_id
+        ref = self.attachment_attributes or (
+            self.attachments_attributes[0] if self.attachments_attributes else None
+        )
+        if ref is None:
+            return False, None
+        return True, None if ref.destroy else ref.id
 
 
 class ItemAttributesIn(BaseModel):

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strongroom.kit.errors import conflict, invalid, not_found
 from strongroom.kit.ids import new_id
 from strongroom.kit.pagination import ListParams, cut, meta
+from strongroom.vault.attachments import service as attachments
 from strongroom.vault.auth import Principal
 from strongroom.vault.cards import check_slot_type, item_out, slot_out
 from strongroom.vault.items import hooks
@@ -57,6 +58,7 @@ class _SlotSet:
         self.now = now
         self.slots = list(slots)
         self.removed: list[Slot] = []
+        self.linked: list[Slot] = []  # slots given an attachment by this request
         self.changed = False
 
     def by_id(self, slot_id: uuid.UUID) -> Slot:
@@ -99,6 +101,11 @@ class _SlotSet:
             slot.description = attrs.description
         if "encrypted_value" in fields:
             slot.encrypted_value = _checked_value(attrs.encrypted_value, slot.name)
+        given, attachment_id = attrs.attachment()
+        if given and attachment_id != slot.attachment_id:
+            slot.attachment_id = attachment_id
+            if attachment_id is not None:
+                self.linked.append(slot)
         slot.updated_at = self.now
         self.changed = True
 
@@ -106,21 +113,23 @@ class _SlotSet:
         if len(self.slots) >= MAX_ITEM_SLOTS:
             raise invalid("too_many_slots", f"an item has at most {MAX_ITEM_SLOTS} slots")
         slot_type = attrs.slot_type_name or DEFAULT_SLOT_TYPE
-        self.slots.append(
-            Slot(
-                id=new_id(),
-                item_id=self.item.id,
-                user_id=self.item.user_id,
-                name=name,
-                label=(attrs.label or "").strip() or name.replace("_", " ").capitalize(),
-                slot_type_name=check_slot_type(slot_type, f"slot '{name}'"),
-                description=attrs.description,
-                encrypted_value=_checked_value(attrs.encrypted_value, name),
-                ordinal=max((s.ordinal for s in self.slots), default=0) + 1,
-                created_at=self.now,
-                updated_at=self.now,
-            )
+        slot = Slot(
+            id=new_id(),
+            item_id=self.item.id,
+            user_id=self.item.user_id,
+            name=name,
+            label=(attrs.label or "").strip() or name.replace("_", " ").capitalize(),
+            slot_type_name=check_slot_type(slot_type, f"slot '{name}'"),
+            description=attrs.description,
+            encrypted_value=_checked_value(attrs.encrypted_value, name),
+            attachment_id=attrs.attachment()[1],
+            ordinal=max((s.ordinal for s in self.slots), default=0) + 1,
+            created_at=self.now,
+            updated_at=self.now,
         )
+        self.slots.append(slot)
+        if slot.attachment_id is not None:
+            self.linked.append(slot)
         self.changed = True
 
 
@@ -179,6 +188,7 @@ async def create_item(
         if attrs.id is not None:
             raise invalid("unknown_slot", f"slot {position}: a new item's slots have no ids yet")
         slot_set.apply(attrs, position)
+    await attachments.link(session, principal.user_id, slot_set.linked, now)
     await repo.add(session, item, slot_set.slots)
     return _envelope(item, slot_set.slots)
 
@@ -235,6 +245,7 @@ async def update_item(
         slot_set.apply(attrs, position)
     if slot_set.removed:
         await hooks.on_slots_deleted(session, [slot.id for slot in slot_set.removed], now)
+    await attachments.link(session, principal.user_id, slot_set.linked, now)
     for slot in slot_set.removed:
         await session.delete(slot)
     session.add_all(s for s in slot_set.slots if s not in session)

@@ -8,6 +8,7 @@ from strongroom.vault.models.accounts import (
     User,
     VaultSession,
 )
+from strongroom.vault.models.attachments import Attachment, Blob, BlobState
 from strongroom.vault.models.base import Base
 from strongroom.vault.models.cards import Item, ItemTemplate, Slot, TemplateSlot
 from strongroom.vault.models.connections import Connection, Invitation, InvitationState
@@ -20,7 +21,10 @@ from strongroom.vault.models.tasks import ClientTask, ClientTaskState
 __all__ = [
     "AcceptanceRequired",
     "AdmissionToken",
+    "Attachment",
     "Base",
+    "Blob",
+    "BlobState",
     "ClientTask",
     "ClientTaskState",
     "Connection",

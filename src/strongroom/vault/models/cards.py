@@ -93,6 +93,7 @@ class Slot(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "name"),
         Index("ix_slots_user_id_id", "user_id", "id"),
+        Index("ix_slots_attachment_id", "attachment_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -104,5 +105,7 @@ class Slot(Base):
     description: Mapped[str | None] = mapped_column(String(1000))
     encrypted_value: Mapped[str | None] = mapped_column(Text)
     ordinal: Mapped[int] = mapped_column(Integer)
+    # The attachment whose file key is this slot's value (``attachment`` slots); see models/attachments.py.
+    attachment_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

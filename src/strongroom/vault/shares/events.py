@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.errors import not_found
+from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.vault.auth import Principal
 from strongroom.vault.models import Share
-from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.vault.shares import repository
 from strongroom.vault.shares.schemas import OnShareRead, ShareEventsPage, ShareReadEventRead
 from strongroom.vault.shares.views import values_readable

@@ -1,0 +1,154 @@
+"""Attachment throughput over real HTTP against a real ``strongroom serve`` (disk store), compared with the
+floor measured in the same run: raw AES-GCM of the same 1 MiB blocks plus the same disk writes (and an
+fsync), with no HTTP and no Vault. Also the Vault process's peak memory after a small file and after the big
+ones: flat in file size is the goal.
+
+``make bench`` runs it (``test_attachment_throughput``); ``python -m bench.bench_attachments [MiB]`` prints
+the same table. Rounds take turns (floor, upload, floor, download), so background load hits both alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from tests.faults.process import ServiceProcess, free_port, strongroom_env
+
+from strongroom import crypto
+from strongroom.client import Strongroom
+
+MIB = 1 << 20
+ROUNDS = 3
+
+
+def random_file(path: Path, size: int) -> None:
+    with path.open("wb") as out:
+        left = size
+        while left:
+            chunk = os.urandom(min(8 * MIB, left))
+            out.write(chunk)
+            left -= len(chunk)
+
+
+def floor_encrypt(source: Path, target: Path) -> float:
+    """Raw AES-GCM of every 1 MiB block with a fresh IV, written to disk and fsynced: seconds taken."""
+    key = AESGCM(crypto.generate_file_key())
+    started = time.perf_counter()
+    with source.open("rb") as src, target.open("wb") as out:
+        while block := src.read(crypto.BLOCK_SIZE):
+            out.write(key.encrypt(os.urandom(12), block, b"none")[:-16])
+        out.flush()
+        os.fsync(out.fileno())
+    return time.perf_counter() - started
+
+
+def floor_decrypt(source: Path, target: Path) -> float:
+    """Read, AES-GCM-decrypt every block (encrypted here beforehand) and write the plaintext (no fsync: the
+    SDK does not sync what it downloads either)."""
+    key = AESGCM(crypto.generate_file_key())
+    sealed: list[tuple[bytes, bytes]] = []
+    with source.open("rb") as src:
+        while block := src.read(crypto.BLOCK_SIZE):
+            iv = os.urandom(12)
+            sealed.append((iv, key.encrypt(iv, block, b"none")[-16:]))
+    ciphertext = source.with_suffix(".sealed")
+    with source.open("rb") as src, ciphertext.open("wb") as out:
+        for iv, _ in sealed:
+            out.write(key.encrypt(iv, src.read(crypto.BLOCK_SIZE), b"none")[:-16])
+    started = time.perf_counter()
+    with ciphertext.open("rb") as src, target.open("wb") as out:
+        for iv, tag in sealed:
+            out.write(key.decrypt(iv, src.read(crypto.BLOCK_SIZE) + tag, b"none"))
+    elapsed = time.perf_counter() - started
+    ciphertext.unlink()
+    return elapsed
+
+
+async def measure(size_mib: int = 200, rounds: int = ROUNDS) -> dict[str, Any]:
+    size = size_mib * MIB
+    with tempfile.TemporaryDirectory(prefix="bench-attachments-") as folder:
+        root = Path(folder)
+        source = root / "big.bin"
+        random_file(source, size)
+        small = root / "small.bin"
+        random_file(small, 8 * MIB)
+        env = strongroom_env({"run_mail_worker": False, "log_level": "WARNING"})
+        server = ServiceProcess.serve(free_port(), root / "data", env, root / "serve.log")
+        server.start()
+        try:
+            async with Strongroom(server.url, timeout=600) as client:
+                await client.sign_up("benchmark passphrase")
+                card = await client.create_card("note", "Bench", {})
+                slot = (await client.attach_file(card.id, small, label="small")).slot("small")
+                await client.download_attachment(slot, root / "small.out")
+                peak_small = server.peak_memory_kib()
+                floors_up, ups, floors_down, downs = [], [], [], []
+                for n in range(rounds):
+                    floors_up.append(floor_encrypt(source, root / "floor.enc"))
+                    started = time.perf_counter()
+                    card_now = await client.attach_file(card.id, source, label=f"big {n}")
+                    ups.append(time.perf_counter() - started)
+                    floors_down.append(floor_decrypt(source, root / "floor.out"))
+                    started = time.perf_counter()
+                    await client.download_attachment(card_now.slot(f"big_{n}"), root / "big.out")
+                    downs.append(time.perf_counter() - started)
+                    for leftover in ("floor.enc", "floor.out", "big.out"):
+                        (root / leftover).unlink(missing_ok=True)
+                peak_big = server.peak_memory_kib()
+        finally:
+            server.stop()
+    up, down = statistics.median(ups), statistics.median(downs)
+    floor_up, floor_down = statistics.median(floors_up), statistics.median(floors_down)
+    return {
+        "size_mib": size_mib,
+        "rounds": rounds,
+        "upload_mib_s": size_mib / up,
+        "floor_encrypt_write_mib_s": size_mib / floor_up,
+        "upload_ratio": floor_up / up,
+        "download_mib_s": size_mib / down,
+        "floor_decrypt_write_mib_s": size_mib / floor_down,
+        "download_ratio": floor_down / down,
+        "vault_peak_kib_after_8_mib": peak_small,
+        "vault_peak_kib_after_big": peak_big,
+    }
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['size_mib']} MiB attachment, median of {result['rounds']} rounds (real HTTP, disk store)"
+    ]
+    lines.append(
+        f"upload   {result['upload_mib_s']:8.1f} MiB/s   floor (AES-GCM + write) "
+        f"{result['floor_encrypt_write_mib_s']:8.1f} MiB/s   ratio {result['upload_ratio']:.2f}"
+    )
+    lines.append(
+        f"download {result['download_mib_s']:8.1f} MiB/s   floor (read + AES-GCM + write) "
+        f"{result['floor_decrypt_write_mib_s']:8.1f} MiB/s   ratio {result['download_ratio']:.2f}"
+    )
+    lines.append(
+        f"Vault peak RSS: {result['vault_peak_kib_after_8_mib']} KiB after an 8 MiB file, "
+        f"{result['vault_peak_kib_after_big']} KiB after the {result['size_mib']} MiB ones"
+    )
+    return "\n".join(lines)
+
+
+def test_attachment_throughput(benchmark: Any) -> None:
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        result.update(asyncio.run(measure()))
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info.update(result)
+    print("\n" + report(result))
+
+
+if __name__ == "__main__":
+    print(report(asyncio.run(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 200))))
