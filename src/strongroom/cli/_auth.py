@@ -27,11 +27,13 @@ import stat
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strongroom.cli._config import ConfigError, load_document, optional_str, require_str
 from strongroom.cli._output import note, to_yaml
-from strongroom.client import Credentials
+
+if TYPE_CHECKING:
+    from strongroom.client import Credentials
 
 __all__ = ["AUTH_KIND", "AuthFile", "load_auth", "write_auth"]
 
@@ -60,6 +62,8 @@ class AuthFile:
         """The session to resume, or None when the file has no tokens (logged out)."""
         if not (self.keystore_token and self.vault_token and self.vault_user_id):
             return None
+        from strongroom.client import Credentials
+
         return Credentials(
             username=self.username,
             secret_key=self.secret_key,

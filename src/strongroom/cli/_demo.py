@@ -91,3 +91,7 @@ def register(app: typer.Typer) -> None:
                 asyncio.run(run_demo(base, folder))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+demo_app = typer.Typer(add_completion=False)
+register(demo_app)

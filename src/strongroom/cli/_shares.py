@@ -14,9 +14,8 @@ A share config (``create-config`` / ``create``)::
 
 from __future__ import annotations
 
-import re
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +34,7 @@ from strongroom.cli._context import (
     logged_in,
     run,
 )
+from strongroom.cli._durations import parse_duration, parse_time
 from strongroom.cli._errors import EXIT_FAILURE, EXIT_INPUT, CliError, guarded
 from strongroom.cli._output import Format, note, render, to_yaml
 from strongroom.client import UNSET, Share, SharedCard, Unset
@@ -56,30 +56,6 @@ SHARE_KEYS = frozenset(
         "acceptance_required",
     }
 )
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90``, ``90s``, ``15m``, ``2h``, ``7d``, ``1w`` as a timedelta; CliError otherwise."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise CliError(f"not a duration: {text!r} (use e.g. 3600, 15m, 2h, 7d)", EXIT_INPUT)
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
-
-
-def parse_time(value: object, what: str) -> datetime:
-    """An ISO 8601 time (YAML may already have parsed it); naive times are taken as UTC."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise CliError(f"{what}: not an ISO 8601 time: {value!r}", EXIT_INPUT) from None
-    else:
-        raise CliError(f"{what}: not an ISO 8601 time", EXIT_INPUT)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def share_spec(share: Share) -> dict[str, Any]:

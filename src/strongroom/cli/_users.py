@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from strongroom.cli._auth import AuthFile, load_auth, write_auth
-from strongroom.cli._config import ConfigError
 from strongroom.cli._context import (
     DEFAULT_AUTH,
     AuthOpt,
@@ -21,12 +18,13 @@ from strongroom.cli._context import (
     UrlOpt,
     VaultUrlOpt,
     ask_passphrase,
+    ask_secret,
     logged_in,
+    resolve_auth,
     run,
 )
-from strongroom.cli._errors import EXIT_AUTH, EXIT_INPUT, CliError, guarded, using_auth
+from strongroom.cli._errors import EXIT_INPUT, CliError, guarded, using_auth
 from strongroom.cli._output import Format, note, render
-from strongroom.crypto import CryptoError, parse_secret_key
 
 __all__ = ["users"]
 
@@ -36,7 +34,8 @@ SavePassphraseOpt = Annotated[
     bool,
     typer.Option(
         "--save-passphrase",
-        help="Also store the passphrase in the auth file (then the file alone opens the account).",
+        help="Also store the passphrase, in plaintext, in the auth file: then anyone who can read the file "
+        "opens the account (prefer `strongroom unlock`).",
     ),
 ]
 
@@ -46,7 +45,15 @@ SavePassphraseOpt = Annotated[
 def create(
     out: Annotated[
         Path | None,
-        typer.Option("-o", "--out", help="Write the auth file here (mode 0600) instead of stdout."),
+        typer.Option(
+            "-o",
+            "--out",
+            "-a",
+            "--auth",
+            metavar="FILE",
+            help="Write the auth file here (mode 0600; `-` for stdout). Default: the profile's file "
+            "under $XDG_CONFIG_HOME/strongroom/ (see --profile).",
+        ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Full name shown to your connections.")] = None,
     email: Annotated[
@@ -62,7 +69,10 @@ def create(
 
     The auth file holds the secret key, shown nowhere else: keep it (and a copy of the secret key) safe.
     """
-    if out is not None and out.exists() and not force:
+    to_stdout = out == Path("-")
+    if not to_stdout:
+        out = resolve_auth(out)
+    if out is not None and not to_stdout and out.exists() and not force:
         raise CliError(
             f"{out} exists and may hold another account's secret key: choose another file or pass --force",
             EXIT_INPUT,
@@ -86,32 +96,29 @@ def create(
         )
 
     auth = run(go())
-    write_auth(auth, out)
-    note(f"Created user {auth.username}.")
+    write_auth(auth, None if to_stdout else out)
+    note(f'Created user {auth.username}. Next: `eval "$(strongroom unlock)"` to stop typing the passphrase.')
 
 
 @users.command("login")
 @guarded
 def login(
     auth_path: AuthOpt = DEFAULT_AUTH,
-    secret_key: Annotated[
-        str | None,
-        typer.Option(
-            "--secret-key", help="Log in on a new device: the secret key (else read from the auth file)."
-        ),
-    ] = None,
     save_passphrase: SavePassphraseOpt = False,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Log in with the secret key and passphrase; writes fresh session tokens to the auth file."""
+    """Log in with the secret key and passphrase; writes fresh session tokens to the auth file.
+
+    With an auth file, its secret key is used. On a new device (no auth file yet) the secret key is
+    asked with a hidden prompt (or read as the first line of piped stdin, the passphrase the second),
+    never taken from the command line, where shell history and `ps` would keep it.
+    """
+    auth_path = resolve_auth(auth_path)
     using_auth(auth_path)
-    if secret_key is not None and auth_path.exists():
-        _refuse_other_account(auth_path, secret_key)
-    existing = load_auth(auth_path) if secret_key is None and auth_path.exists() else None
-    if secret_key is None:
-        secret_key = _ask_secret_key() if existing is None else existing.secret_key
+    existing = load_auth(auth_path) if auth_path.exists() else None
+    secret_key = existing.secret_key if existing is not None else ask_secret("Secret key", "secret key")
     server = Server.choose(url, keystore_url, vault_url, existing)
     label = f"{existing.username} ({auth_path})" if existing else str(auth_path)
     passphrase = ask_passphrase(label, saved=existing.passphrase if existing else None)
@@ -132,30 +139,6 @@ def login(
     auth = run(go())
     write_auth(auth, auth_path)
     note(f"Logged in as {auth.username}.")
-
-
-def _refuse_other_account(path: Path, secret_key: str) -> None:
-    """Refuse to overwrite ``path`` when it holds another account's secret key (it would be lost)."""
-    try:
-        current = load_auth(path).username
-    except ConfigError:
-        return  # not an auth file we can read: nothing of ours to lose
-    try:
-        wanted = parse_secret_key(secret_key).username
-    except CryptoError:
-        raise CliError("the secret key is malformed: expected 1.<username>.<secret>", EXIT_AUTH) from None
-    if current != wanted:
-        raise CliError(f"{path} holds another account ({current}): choose another file with -a", EXIT_INPUT)
-
-
-def _ask_secret_key() -> str:
-    if not sys.stdin.isatty():
-        line = sys.stdin.readline().strip()
-        if not line:
-            raise CliError("no secret key given: pass --secret-key", EXIT_AUTH)
-        return line
-    value: str = click.prompt("Secret key", hide_input=True, err=True, type=str)
-    return value.strip()
 
 
 @users.command("get")
@@ -197,6 +180,7 @@ def logout(
     vault_url: VaultUrlOpt = None,
 ) -> None:
     """End the session and remove its tokens from the auth file (the secret key stays)."""
+    auth_path = resolve_auth(auth_path)
     using_auth(auth_path)
     auth = load_auth(auth_path)
     server = Server.choose(url, keystore_url, vault_url, auth)
