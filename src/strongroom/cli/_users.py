@@ -97,7 +97,7 @@ def create(
 
     auth = run(go())
     write_auth(auth, None if to_stdout else out)
-    note(f'Created user {auth.username}. Next: `eval "$(strongroom unlock)"` to stop typing the passphrase.')
+    note(f'Created user {auth.username}. Next, `eval "$(strongroom unlock)"` saves typing the passphrase.')
 
 
 @users.command("login")
