@@ -199,6 +199,14 @@ class InvitationRecord(Record):
     state: str | None = None
 
 
+class InvitationPreviewRecord(Record):
+    id: str
+    user_id: str | None = None
+    user_name: str | None = None
+    message: str | None = None
+    expires_at: datetime | None = None
+
+
 class ConnectionRecord(Record):
     id: str
     user_id: str | None = None

@@ -16,6 +16,7 @@ from strongroom.client._http import JsonObject, ServiceApi
 from strongroom.client._models import (
     ClientTaskRecord,
     ConnectionRecord,
+    InvitationPreviewRecord,
     InvitationRecord,
     ItemRecord,
     PublicKeyRecord,
@@ -260,6 +261,25 @@ class VaultClient:
             body["invitation_id"] = invitation_id
         data = await self.api.call("POST", "/connections", body=body)
         return parse(ConnectionRecord, data, "connection", where="POST /connections")
+
+    async def preview_invitation(
+        self, invitation_token: str, *, invitation_id: str | None = None
+    ) -> InvitationPreviewRecord:
+        """``POST /connections/preview``: the invitation a token opens, checked as accepting it would be."""
+        body: dict[str, Any] = {"invitation_token": invitation_token}
+        if invitation_id is not None:
+            body["invitation_id"] = invitation_id
+        data = await self.api.call("POST", "/connections/preview", body=body)
+        return parse(InvitationPreviewRecord, data, "invitation", where="POST /connections/preview")
+
+    async def update_connection(self, connection_id: str, encrypted_recipient_name: str) -> ConnectionRecord:
+        """``PATCH /connections/{id}``: the caller's new (encrypted) nickname for the other user."""
+        data = await self.api.call(
+            "PATCH",
+            f"/connections/{_seg(connection_id)}",
+            body={"encrypted_recipient_name": encrypted_recipient_name},
+        )
+        return parse(ConnectionRecord, data, "connection", where="PATCH /connections/{id}")
 
     async def connections(self) -> list[ConnectionRecord]:
         """``GET /connections`` (every page)."""

@@ -14,6 +14,7 @@ from strongroom.kit.ids import new_id
 from strongroom.kit.ratelimit import RateLimiter, enforce
 from strongroom.kit.settings import Settings
 from strongroom.kit.tokens import hash_token, new_token
+from strongroom.vault.accounts import repository as accounts
 from strongroom.vault.auth import Principal
 from strongroom.vault.invitations import repository as repo
 from strongroom.vault.invitations.repository import InvitationRow
@@ -84,6 +85,10 @@ async def create_invitation(
     if body.encrypted_recipient_name is not None:
         check_encrypted(body.encrypted_recipient_name, "invitation", field="encrypted_recipient_name")
     email = check_email(body.email) if body.email else None
+    if email is not None:
+        inviter = await accounts.user_by_id(session, principal.user_id)
+        if inviter is not None and inviter.email and inviter.email.casefold() == email.casefold():
+            raise invalid("cannot_invite_yourself", "you cannot invite your own address")
     lifetime = body.expires_in if body.expires_in is not None else settings.invitation_lifetime
     if not 60 <= lifetime <= settings.invitation_max_lifetime:
         raise invalid(

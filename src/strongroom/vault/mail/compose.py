@@ -11,9 +11,16 @@ from strongroom.kit.clock import isoformat
 ANONYMOUS = "A Strongroom user"
 
 
-def accept_command(invitation_id: uuid.UUID, token: str) -> str:
-    """The exact shell command that accepts the invitation."""
-    return f"strongroom connections accept --invitation-id {invitation_id} --token {token}"
+def accept_command(invitation_id: uuid.UUID, token: str, server_url: str = "") -> str:
+    """The exact shell command that accepts the invitation (on the server ``server_url``)."""
+    url = f" --url {server_url}" if server_url else ""
+    return f"strongroom connections accept{url} --invitation-id {invitation_id} --token {token}"
+
+
+def sign_up_command(server_url: str) -> str:
+    """The command that makes an account on ``server_url`` (for an invitee who has none yet)."""
+    url = f" --url {server_url}" if server_url else ""
+    return f"strongroom users create{url} --name 'Your Name' --email <this address>"
 
 
 def invitation_mail(
@@ -43,7 +50,12 @@ def invitation_mail(
         "",
         "To accept, run:",
         "",
-        f"    {accept_command(invitation_id, token)}",
+        f"    {accept_command(invitation_id, token, server_url)}",
+        "",
+        "New to Strongroom? Install it (pip install strongroom), create your account, then accept:",
+        "",
+        f"    {sign_up_command(server_url)}",
+        f"    {accept_command(invitation_id, token, server_url)}",
         "",
         f"Server: {server_url}",
         f"The invitation expires at {isoformat(expires_at)}. It works once.",
