@@ -210,9 +210,8 @@ def accept(
 
     connection = run(go())
     render("Connection", connection_spec(connection), output=output, columns=("id", "name", "user_email"))
-    note(
-        f"Connected with {person_name(connection)}: compare fingerprints with `strongroom connections verify`."
-    )
+    who = person_name(connection)
+    note(f"Connected with {who}: compare fingerprints with `strongroom connections verify {who!r}`.")
 
 
 @connections.command("list")
