@@ -52,8 +52,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def cli(server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
     """Run ``strongroom ARGS`` in the test's folder, against the module's server."""
     monkeypatch.chdir(tmp_path)
-    for name in ("STRONGROOM_PASSPHRASE", "STRONGROOM_URL", "STRONGROOM_DEBUG"):
+    for name in (
+        "STRONGROOM_PASSPHRASE",
+        "STRONGROOM_URL",
+        "STRONGROOM_DEBUG",
+        "STRONGROOM_AUTH",
+        "STRONGROOM_PROFILE",
+        "STRONGROOM_SESSION",
+        "XDG_RUNTIME_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
+    # Auth files and unlocked sessions of the test stay in its folder.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setattr("strongroom.cli._context.invocation.profile", None)
     return Cli(server.url)
 
 
@@ -63,9 +75,14 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(
-        self, *args: str, input: str | None = None, passphrase: str | None = PASSPHRASE, url: bool = True
+        self,
+        *args: str,
+        input: str | None = None,
+        passphrase: str | None = PASSPHRASE,
+        url: bool = True,
+        env: dict[str, str] | None = None,
     ) -> Result:
-        env = {"STRONGROOM_URL": self.url} if url else {}
+        env = {**({"STRONGROOM_URL": self.url} if url else {}), **(env or {})}
         if passphrase is not None:
             env["STRONGROOM_PASSPHRASE"] = passphrase
         result = self.runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)

@@ -263,7 +263,7 @@ def list_(
             }
             for c in cards
         ]
-        render("Items", rows, output=output)
+        render("Items", rows, output=output, columns=("id", "label", "template", "fields"))
     else:
         render("Items", cards, output=output)
 
