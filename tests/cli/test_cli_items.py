@@ -78,13 +78,15 @@ def test_item_from_config_then_get_update_list_delete(cli: Cli, user: Path) -> N
     assert table.code == 0
     assert item_id[:8] in table.stdout  # tables show short ids (any unique prefix is a reference)
     assert "My car" in table.stdout
-    assert "secret_note" in table.stdout and "[" not in table.stdout  # lists in words, not JSON
+    assert "secret_note" in table.stdout
+    assert "[" not in table.stdout
 
     slot_id = next(
         s["id"] for s in yaml.safe_load(updated.stdout)["spec"]["slots"] if s["name"] == "secret_note"
     )
     kept = cli("items", "remove-slot", slot_id, input="n\n")
-    assert kept.code == 0 and "Not confirmed" in kept.stderr
+    assert kept.code == 0
+    assert "Not confirmed" in kept.stderr
     assert "secret_note" in cli("items", "get", item_id).stdout
     assert cli("items", "remove-slot", slot_id, "-y").code == 0
     assert "secret_note" not in cli("items", "get", item_id).stdout

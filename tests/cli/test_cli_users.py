@@ -145,6 +145,7 @@ def test_create_refuses_to_overwrite_an_auth_file(cli: Cli) -> None:
     assert "--force" in one_error_line(again.stderr)
     assert Path("keep.yaml").read_text() == before
     assert cli("users", "login", "-a", "keep.yaml").code == 0  # logs in as the file's own account
-    assert yaml.safe_load(Path("keep.yaml").read_text())["spec"]["secret_key"] == (
-        yaml.safe_load(before)["spec"]["secret_key"]
+    assert (
+        yaml.safe_load(Path("keep.yaml").read_text())["spec"]["secret_key"]
+        == (yaml.safe_load(before)["spec"]["secret_key"])
     )
