@@ -128,7 +128,7 @@ async def test_inviting_ones_own_address_is_refused(alice: Strongroom) -> None:
     assert await alice.invitations() == []
     # The Vault refuses it too (for any other client): 422 cannot_invite_yourself.
     key = await alice.vault.create_public_key("any", crypto.generate_keypair().public_pem)
+    name = crypto.encrypt_with_key(crypto.generate_key(), b"me")
     with pytest.raises(ValidationFailed) as refused:
-        name = crypto.encrypt_text(crypto.generate_key(), "me")
         await alice.vault.create_invitation(key.id, name, email="alice@example.test")
     assert refused.value.code == "cannot_invite_yourself"
