@@ -67,6 +67,7 @@ class LazyGroup(TyperGroup):
         target = getattr(importlib.import_module(module_name), attribute)
         if isinstance(target, typer.Typer):
             target._add_completion = False  # `strongroom completion SHELL` covers every command
+            target.rich_markup_mode = None  # plain help: whole option names, no boxes
             command = typer.main.get_command(target)
         else:
             command = target
