@@ -19,10 +19,8 @@ def spec(stdout: str, kind: str) -> Any:
 
 
 def make_card(cli: Cli, label: str, values: dict[str, str], *auth: str) -> dict[str, Any]:
-    config = spec(cli("items", "create-config", "vehicle", *auth).stdout, "Item")
-    assert config is not None
-    document = {"kind": "Item", "metadata": {"template": "vehicle"}, "spec": {"label": label, "slots": []}}
-    document["spec"]["slots"] = [{"name": k, "value": v} for k, v in values.items()]
+    slots = [{"name": k, "value": v} for k, v in values.items()]
+    document = {"kind": "Item", "metadata": {"template": "vehicle"}, "spec": {"label": label, "slots": slots}}
     path = Path(f"{label.replace(' ', '-')}.yaml")
     path.write_text(yaml.safe_dump(document))
     created = cli("items", "create", "-i", str(path), *auth)
