@@ -47,6 +47,7 @@ def embedded_server(data_dir: Path, timeout: float = 60.0) -> Iterator[str]:
             raise CliError("the embedded server did not start")
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
+    settings.public_url = f"http://127.0.0.1:{port}"  # what the invitation mail cites
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
