@@ -120,6 +120,7 @@ async def create_invitation(
             token=token,
             expires_at=invitation.expires_at,
             server_url=settings.public_url,
+            recipient=email,
         )
         await outbox.enqueue(
             session,
