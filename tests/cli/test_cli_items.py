@@ -76,6 +76,7 @@ def test_item_from_config_then_get_update_list_delete(cli: Cli, user: Path) -> N
     assert [i["id"] for i in as_json["spec"]] == [item_id]
     table = cli("items", "list", "--output", "table")
     assert table.code == 0
+    assert item_id not in table.stdout
     assert item_id[:8] in table.stdout  # tables show short ids (any unique prefix is a reference)
     assert "My car" in table.stdout
     assert "secret_note" in table.stdout

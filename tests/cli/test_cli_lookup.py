@@ -3,6 +3,7 @@ prefix; ambiguity and malformed ids answered locally with exit 2; one field's ba
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,12 @@ def test_items_by_name_label_and_prefix_with_one_field(cli: Cli) -> None:
     assert ambiguous.code == 2
     line = one_error_line(ambiguous.stderr)
     assert "matches 2 items" in line
-    assert car["id"][:8] in line
+    # Each candidate with the prefix that tells it apart (ids made in the same minute share 8 characters).
+    shown = re.findall(r"([0-9a-f-]{8,}) '", line)
+    assert len(shown) == 2
+    assert car["id"].startswith(shown[0]) or car["id"].startswith(shown[1])
+    for prefix in shown:
+        assert spec(cli("items", "get", prefix).stdout, "Item")["label"].lower() == "my car"
 
 
 def test_malformed_ids_are_bad_input_checked_locally(cli: Cli) -> None:

@@ -80,7 +80,8 @@ def pick(
 def _ambiguous(
     ref: str, what: str, found: list[T], ident: Callable[[T], str], describe: Callable[[T], str]
 ) -> CliError:
-    shown = "; ".join(f"{short_id(ident(c))} {describe(c)}" for c in found[:MAX_LISTED])
+    everyone = [ident(c) for c in found]
+    shown = "; ".join(f"{short_id(ident(c), everyone)} {describe(c)}" for c in found[:MAX_LISTED])
     more = f"; and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
     return CliError(f"{ref!r} matches {len(found)} {what}s: {shown}{more} (give more of the id)", EXIT_INPUT)
 

@@ -98,12 +98,27 @@ def render(
     sys.stdout.flush()
 
 
-def short_id(value: str) -> str:
-    """The first characters of an id, as tables show it (a unique prefix is accepted wherever ids are)."""
-    return value[:SHORT_ID]
+def short_id(value: str, others: Sequence[str] = ()) -> str:
+    """The shortest prefix of ``value`` (at least 8 characters) that none of ``others`` starts with.
+
+    Ids are UUIDv7, time-ordered: ids made in the same minute share their first characters, so the
+    prefix grows until it tells them apart (as git abbreviates hashes). Any unique prefix is accepted
+    wherever an id is.
+    """
+    length = SHORT_ID
+    rivals = [o for o in others if o != value]
+    while length < len(value) and any(o.startswith(value[:length]) for o in rivals):
+        length += 1
+    if length < len(value) and value[length - 1] == "-":
+        length += 1  # never end on a dash
+    return value[:length]
 
 
-def cell(key: str, value: Any) -> str:
+def _is_id_column(key: str) -> bool:
+    return key == "id" or key.endswith("_id")
+
+
+def cell(key: str, value: Any, column: Sequence[str] = ()) -> str:
     """A table cell in words: yes/no for booleans, comma-separated lists, short ids, blank for none."""
     if value is None:
         return ""
@@ -113,8 +128,8 @@ def cell(key: str, value: Any) -> str:
         return ", ".join(cell("", v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {cell('', v)}" for k, v in value.items())
-    if isinstance(value, str) and (key == "id" or key.endswith("_id")) and len(value) == 36:
-        return short_id(value)
+    if isinstance(value, str) and _is_id_column(key) and len(value) == 36 and len(column) > 1:
+        return short_id(value, column)
     return str(value)
 
 
@@ -131,9 +146,10 @@ def _table(kind: str, rows: list[Any], columns: Sequence[str]) -> None:
     table = Table(box=box.SIMPLE_HEAD, title=None, pad_edge=False, show_edge=False)
     for key in keys:
         table.add_column(key.upper().replace("_", " "), overflow="fold")
-    for row in rows:
-        record = row if isinstance(row, dict) else {"value": row}
-        table.add_row(*(cell(k, record.get(k)) for k in keys))
+    records = [row if isinstance(row, dict) else {"value": row} for row in rows]
+    ids = {k: [str(r[k]) for r in records if r.get(k)] for k in keys if _is_id_column(k)}
+    for record in records:
+        table.add_row(*(cell(k, record.get(k), ids.get(k, ())) for k in keys))
     # The terminal's width (COLUMNS when set, 80 when piped): never wider than what shows the result.
     width = shutil.get_terminal_size((80, 24)).columns
     Console(file=sys.stdout, highlight=False, width=width, no_color=not sys.stdout.isatty()).print(table)
