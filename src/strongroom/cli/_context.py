@@ -128,6 +128,14 @@ def resolve_auth(path: Path | None) -> Path:
     return auth_dir() / f"{profile_name()}.yaml"
 
 
+def account_flag(path: Path | None) -> str:
+    """The option that names the same account in a suggested command (`` -a FILE``, `` --profile P``)."""
+    if path is not None:
+        return f" -a {path}"
+    name = profile_name()
+    return "" if name == DEFAULT_PROFILE or os.environ.get(AUTH_ENV) else f" --profile {name}"
+
+
 def check_url(url: str, what: str = "--url") -> str:
     """``url`` without a trailing slash; CliError (exit 2) unless it is an http(s) URL with a host."""
     parts = urlsplit(url.strip())

@@ -128,7 +128,7 @@ def cell(key: str, value: Any, column: Sequence[str] = ()) -> str:
         return ", ".join(cell("", v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {cell('', v)}" for k, v in value.items())
-    if isinstance(value, str) and _is_id_column(key) and len(value) == 36 and len(column) > 1:
+    if isinstance(value, str) and _is_id_column(key) and len(value) == 36:
         return short_id(value, column)
     return str(value)
 
@@ -145,7 +145,7 @@ def _table(kind: str, rows: list[Any], columns: Sequence[str]) -> None:
                 keys.extend(k for k in row if k not in keys and not isinstance(row[k], list | dict))
     table = Table(box=box.SIMPLE_HEAD, title=None, pad_edge=False, show_edge=False)
     for key in keys:
-        table.add_column(key.upper().replace("_", " "), overflow="fold")
+        table.add_column(key.upper().replace("_", " "), overflow="fold", no_wrap=_is_id_column(key))
     records = [row if isinstance(row, dict) else {"value": row} for row in rows]
     ids = {k: [str(r[k]) for r in records if r.get(k)] for k in keys if _is_id_column(k)}
     for record in records:

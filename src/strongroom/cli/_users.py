@@ -17,6 +17,7 @@ from strongroom.cli._context import (
     Server,
     UrlOpt,
     VaultUrlOpt,
+    account_flag,
     ask_passphrase,
     ask_secret,
     logged_in,
@@ -70,6 +71,7 @@ def create(
     The auth file holds the secret key, shown nowhere else: keep it (and a copy of the secret key) safe.
     """
     to_stdout = out == Path("-")
+    chosen = out
     if not to_stdout:
         out = resolve_auth(out)
     if out is not None and not to_stdout and out.exists() and not force:
@@ -97,7 +99,8 @@ def create(
 
     auth = run(go())
     write_auth(auth, None if to_stdout else out)
-    note(f'Created user {auth.username}. Next, `eval "$(strongroom unlock)"` saves typing the passphrase.')
+    flag = account_flag(None if to_stdout or chosen is None else out)
+    note(f'Created user {auth.username}. Next, `eval "$(strongroom unlock{flag})"` saves the passphrase.')
 
 
 @users.command("login")

@@ -38,7 +38,8 @@ class ConnectionFlows(Core):
     ) -> Invitation:
         """Invite someone to connect (steps 1–9); with ``email`` the Vault mails them the id and token.
 
-        ``nickname`` is the caller's private name for the invitee (encrypted; defaults to ``email``).
+        ``nickname`` is the caller's private name for the invitee (encrypted). Without one, the
+        connection shows the invitee's own profile name once they accept.
         The returned invitation carries the token: hand it over (or let the mail do it). Raises
         :class:`InvalidArgument` for one's own address (checked before any key is made).
         """
@@ -49,10 +50,9 @@ class ConnectionFlows(Core):
                 raise InvalidArgument(f"{email} is your own address: invite someone else")
         public_key = await self._new_connection_keypair(flow, ("1", "2–4", "5–6"))
         self._step(flow, "7–9", "creating the invitation" + (" (the Vault mails it)" if email else ""))
-        name = nickname or email or "invitee"
         record = await self.vault.create_invitation(
             public_key.id,
-            self._encrypted_name(name),
+            self._encrypted_name(nickname) if nickname else None,
             email=email,
             message=message,
             expires_in=expires_in,
@@ -82,9 +82,9 @@ class ConnectionFlows(Core):
         preview = await self.preview_invitation(token, invitation_id=invitation_id)
         public_key = await self._new_connection_keypair(flow, ("10", "11–13", "14"))
         self._step(flow, "15–16", "accepting the invitation")
-        name = nickname or preview.user_name or "inviter"
+        name = nickname or preview.user_name
         record = await self.vault.create_connection(
-            public_key.id, self._encrypted_name(name), token, invitation_id=invitation_id
+            public_key.id, self._encrypted_name(name) if name else None, token, invitation_id=invitation_id
         )
         return self._connection(record)
 

@@ -217,18 +217,20 @@ class VaultClient:
     async def create_invitation(
         self,
         public_key_id: str,
-        encrypted_recipient_name: str,
+        encrypted_recipient_name: str | None,
         *,
         email: str | None = None,
         message: str | None = None,
         expires_in: int | None = None,
     ) -> InvitationRecord:
         """``POST /invitations`` (the Vault mails ``email`` the invitation id and token)."""
-        body: dict[str, Any] = {
-            "public_key_id": public_key_id,
-            "encrypted_recipient_name": encrypted_recipient_name,
-        }
-        for key, value in (("email", email), ("message", message), ("expires_in", expires_in)):
+        body: dict[str, Any] = {"public_key_id": public_key_id}
+        for key, value in (
+            ("encrypted_recipient_name", encrypted_recipient_name),
+            ("email", email),
+            ("message", message),
+            ("expires_in", expires_in),
+        ):
             if value is not None:
                 body[key] = value
         data = await self.api.call("POST", "/invitations", body=body)
@@ -246,17 +248,15 @@ class VaultClient:
     async def create_connection(
         self,
         public_key_id: str,
-        encrypted_recipient_name: str,
+        encrypted_recipient_name: str | None,
         invitation_token: str,
         *,
         invitation_id: str | None = None,
     ) -> ConnectionRecord:
         """``POST /connections``: accept an invitation; returns the accepter's connection record."""
-        body: dict[str, Any] = {
-            "public_key_id": public_key_id,
-            "encrypted_recipient_name": encrypted_recipient_name,
-            "invitation_token": invitation_token,
-        }
+        body: dict[str, Any] = {"public_key_id": public_key_id, "invitation_token": invitation_token}
+        if encrypted_recipient_name is not None:
+            body["encrypted_recipient_name"] = encrypted_recipient_name
         if invitation_id is not None:
             body["invitation_id"] = invitation_id
         data = await self.api.call("POST", "/connections", body=body)
