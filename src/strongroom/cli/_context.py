@@ -332,7 +332,7 @@ async def logged_in(
     from strongroom.cli._session import unlocked
 
     path = resolve_auth(auth_path)
-    using_auth(path)
+    using_auth(path, account_flag(auth_path))
     auth = load_auth(path)
     server = Server.choose(url, keystore_url, vault_url, auth)
     credentials = auth.credentials

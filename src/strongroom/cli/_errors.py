@@ -46,6 +46,7 @@ T = TypeVar("T")
 
 # The auth file of the command being run, so that messages can name the command that fixes things.
 _current_auth: list[Path] = []
+_current_flag: list[str] = []
 
 
 class CliError(Exception):
@@ -57,13 +58,15 @@ class CliError(Exception):
         self.code = code
 
 
-def using_auth(path: Path) -> None:
-    """Record the auth file the command acts with (used in messages such as "log in again")."""
+def using_auth(path: Path, flag: str | None = None) -> None:
+    """Record the auth file the command acts with, and the option that names it in a suggested command
+    (`` -a FILE`` by default, `` --profile NAME`` or nothing when that is how it was chosen)."""
     _current_auth[:] = [path]
+    _current_flag[:] = [f" -a {path}" if flag is None else flag]
 
 
 def _auth_hint() -> str:
-    return f" -a {_current_auth[0]}" if _current_auth else ""
+    return _current_flag[0] if _current_flag else ""
 
 
 def describe(exc: BaseException) -> tuple[str, int]:
@@ -186,5 +189,6 @@ def guarded(fn: Callable[P, T]) -> Callable[P, T]:
             raise fail(exc) from None
         finally:
             _current_auth.clear()
+            _current_flag.clear()
 
     return wrapper

@@ -130,6 +130,8 @@ def cell(key: str, value: Any, column: Sequence[str] = ()) -> str:
         return ", ".join(f"{k}: {cell('', v)}" for k, v in value.items())
     if isinstance(value, str) and _is_id_column(key) and len(value) == 36:
         return short_id(value, column)
+    if isinstance(value, str) and key.endswith("_at") and len(value) >= 16 and value[10:11] == "T":
+        return value[:16].replace("T", " ")  # to the minute, UTC: the YAML and JSON keep every digit
     return str(value)
 
 

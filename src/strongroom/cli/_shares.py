@@ -337,7 +337,12 @@ def accept(
             note(f"Terms: {found.terms}" if found.terms else "The share states no terms.")
             if not confirm("Accept these terms?", yes=yes):
                 return None
-            return await client.accept_share(found.id)
+            accepted = await client.accept_share(found.id)
+            return (
+                accepted
+                if accepted.card_label
+                else dataclasses.replace(accepted, card_label=found.card_label)
+            )
 
     accepted = run(go())
     if accepted is None:
@@ -415,6 +420,9 @@ def update(
     async def go() -> Share:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
             found = await find_share(client, share)
-            return await client.update_share(found.id, expires_at=when, distributable=flag)
+            changed = await client.update_share(found.id, expires_at=when, distributable=flag)
+            return (
+                changed if changed.card_label else dataclasses.replace(changed, card_label=found.card_label)
+            )
 
     render("Share", share_spec(run(go())), output=output, columns=("id", "expires_at", "distributable"))
