@@ -224,7 +224,7 @@ def create(
                 )
                 label = card.label
             # The Vault's answer to a new share names no label (it is the sender's, encrypted): we know it.
-            return made if made.card_label else dataclasses.replace(made, card_label=label)
+            return _labelled(made, label)
 
     render("Share", share_spec(run(go())), output=output, columns=("id", "item_label", "connection_id"))
 
@@ -257,6 +257,11 @@ def list_(
         output=output,
         columns=("id", "item_label", "with", "outgoing", "acceptance", "expires_at"),
     )
+
+
+def _labelled(share: Share, label: str | None) -> Share:
+    """``share`` with its card's label (the Vault's answers to writes name none: we know it)."""
+    return share if share.card_label else dataclasses.replace(share, card_label=label)
 
 
 def _with(people: dict[str, str], share: Share) -> str | None:
@@ -338,11 +343,7 @@ def accept(
             if not confirm("Accept these terms?", yes=yes):
                 return None
             accepted = await client.accept_share(found.id)
-            return (
-                accepted
-                if accepted.card_label
-                else dataclasses.replace(accepted, card_label=found.card_label)
-            )
+            return _labelled(accepted, found.card_label)
 
     accepted = run(go())
     if accepted is None:
@@ -421,8 +422,6 @@ def update(
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
             found = await find_share(client, share)
             changed = await client.update_share(found.id, expires_at=when, distributable=flag)
-            return (
-                changed if changed.card_label else dataclasses.replace(changed, card_label=found.card_label)
-            )
+            return _labelled(changed, found.card_label)
 
     render("Share", share_spec(run(go())), output=output, columns=("id", "expires_at", "distributable"))
