@@ -42,7 +42,8 @@ __all__ = [
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Schemas are built on first use: a process pays only for the records it reads (CLI start-up).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 R = TypeVar("R", bound=Record)
