@@ -11,7 +11,7 @@ os.environ.setdefault("TYPER_USE_RICH", "0")
 # CLI never runs `httpx`, and a None entry makes that optional import fail fast as httpx allows for.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
-from strongroom.cli._app import app
+from strongroom.cli._app import app  # noqa: E402 -- after the two settings above
 
 
 def main() -> None:
