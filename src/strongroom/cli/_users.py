@@ -182,7 +182,10 @@ def logout(
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """End the session and remove its tokens from the auth file (the secret key stays)."""
+    """End the session and remove its tokens from the auth file (the secret key stays).
+
+    Also ends the unlocked session of STRONGROOM_SESSION, if one is set.
+    """
     auth_path = resolve_auth(auth_path)
     using_auth(auth_path)
     auth = load_auth(auth_path)
@@ -202,4 +205,7 @@ def logout(
 
     run(go())
     write_auth(auth.logged_out(), auth_path)
-    note(f"Logged out {auth.username}.")
+    from strongroom.cli._session import lock
+
+    ended = lock()  # the unlocked session (if any) ends with the login it came from
+    note(f"Logged out {auth.username}." + (" The unlocked session ended too." if ended else ""))
