@@ -62,6 +62,14 @@ def test_durations_accept_units_everywhere(cli: Cli) -> None:
     assert yaml.safe_load(config.stdout)["spec"]["expires_in"] == "7d"
 
 
+def test_a_group_alone_prints_its_help(cli: Cli) -> None:
+    for args in ((), ("items",)):
+        result = cli(*args, url=False)
+        assert result.code == 0
+        assert result.stdout.startswith("Usage: strongroom")
+        assert "error:" not in result.stderr
+
+
 def test_version_and_plain_help(cli: Cli) -> None:
     version = cli("--version", url=False)
     assert version.code == 0

@@ -21,7 +21,7 @@ import typer
 from typer import Abort
 from typer._click import Context, HelpFormatter
 from typer._click.core import Command
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from strongroom.cli._context import PROFILE_ENV, invocation
@@ -108,6 +108,10 @@ class LazyGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+        except NoArgsIsHelpError as exc:
+            # `strongroom` or `strongroom items` alone: the help is the answer, not an error.
+            sys.stdout.write(exc.ctx.get_help() + "\n" if exc.ctx is not None else "")
+            code = 0
         except UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "strongroom"
             error_line(f"{exc.format_message()} (see `{where} --help`)")
