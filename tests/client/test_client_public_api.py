@@ -25,6 +25,7 @@ PUBLIC = {
     "InvalidArgument",
     "InvalidSecretKey",
     "Invitation",
+    "InvitationPreview",
     "KeystoreClient",
     "NotFound",
     "NotLoggedIn",
