@@ -169,6 +169,8 @@ def serve(
                 return
             await asyncio.sleep(0.05)
         port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
+        if settings.port == 0 and settings.public_url == f"http://{settings.host}:0":
+            settings.public_url = f"http://{host}:{port}"  # what mails cite: the port actually bound
         if on_ready is not None:
             on_ready([(name, f"http://{host}:{port}{p}") for name, p in _prefixes(settings)])
         await task

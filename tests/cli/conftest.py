@@ -57,8 +57,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def cli(server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
     """Run ``strongroom ARGS`` in the test's folder, against the module's server."""
     monkeypatch.chdir(tmp_path)
-    for name in ("STRONGROOM_PASSPHRASE", "STRONGROOM_URL", "STRONGROOM_DEBUG"):
+    for name in (
+        "STRONGROOM_PASSPHRASE",
+        "STRONGROOM_URL",
+        "STRONGROOM_DEBUG",
+        "STRONGROOM_AUTH",
+        "STRONGROOM_PROFILE",
+        "STRONGROOM_SESSION",
+        "XDG_RUNTIME_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
+    # Auth files and unlocked sessions of the test stay in its folder.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setattr("strongroom.cli._context.invocation.profile", None)
     return Cli(server.url)
 
 

@@ -14,8 +14,8 @@ from tests.cli.test_cli_users import one_error_line
 
 @pytest.fixture
 def user(cli: Cli) -> Path:
-    assert cli("users", "create", "-o", ".user.yaml").code == 0
-    return Path(".user.yaml")
+    assert cli("users", "create").code == 0  # the default profile's auth file
+    return Path("config/strongroom/default.yaml")
 
 
 def test_templates_list_and_info(cli: Cli, user: Path) -> None:
@@ -76,16 +76,27 @@ def test_item_from_config_then_get_update_list_delete(cli: Cli, user: Path) -> N
     assert [i["id"] for i in as_json["spec"]] == [item_id]
     table = cli("items", "list", "--output", "table")
     assert table.code == 0
-    assert item_id in table.stdout
+    assert item_id not in table.stdout
+    assert item_id[:8] in table.stdout  # tables show short ids (any unique prefix is a reference)
     assert "My car" in table.stdout
+    assert "secret_note" in table.stdout
+    assert "[" not in table.stdout
 
     slot_id = next(
         s["id"] for s in yaml.safe_load(updated.stdout)["spec"]["slots"] if s["name"] == "secret_note"
     )
-    assert cli("items", "remove-slot", slot_id).code == 0
+    kept = cli("items", "remove-slot", slot_id, input="n\n")
+    assert kept.code == 0
+    assert "Not confirmed" in kept.stderr
+    assert "secret_note" in cli("items", "get", item_id).stdout
+    assert cli("items", "remove-slot", slot_id, "-y").code == 0
     assert "secret_note" not in cli("items", "get", item_id).stdout
 
-    assert cli("items", "delete", item_id).code == 0
+    declined = cli("items", "delete", "my car")  # no answer on stdin: no
+    assert declined.code == 0, declined.stderr
+    assert "nothing was deleted" in declined.stderr
+    assert cli("items", "get", item_id).code == 0
+    assert cli("items", "delete", "My car", input="y\n").code == 0
     gone = cli("items", "get", item_id)
     assert gone.code == 1
     assert "not found" in one_error_line(gone.stderr)

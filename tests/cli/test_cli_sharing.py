@@ -89,9 +89,10 @@ def test_connect_two_local_users_verify_share_accept_update_revoke(cli: Cli) -> 
     assert f"strongroom shares accept {share_id}" in one_error_line(blocked.stderr)
 
     declined = cli("shares", "accept", share_id, "-a", "bob.yaml", input="n\n")
-    assert declined.code == 1
+    assert declined.code == 0, declined.stderr  # declining is an answer, not an error
     assert "No copies." in declined.stderr
-    assert "not accepted" in one_error_line(declined.stderr)
+    assert "nothing changed" in declined.stderr
+    assert "error:" not in declined.stderr
     assert cli("shares", "get", share_id, "-a", "bob.yaml").code == 1
 
     accepted = cli("shares", "accept", share_id, "-a", "bob.yaml", input="y\n")
@@ -108,14 +109,26 @@ def test_connect_two_local_users_verify_share_accept_update_revoke(cli: Cli) -> 
     )
     edited = cli("items", "update", "-i", "edit.yaml", "-a", "alice.yaml")
     assert edited.code == 0, edited.stderr
-    assert "client-tasks run" in edited.stderr
+    assert "Updated 1 share(s)." in edited.stderr  # the edit is carried to Bob at once
+    read = spec(cli("shares", "get", share_id, "-a", "bob.yaml").stdout, "SharedItem")
+    assert read["slots"][0]["value"] == "code 9876"
+
+    Path("edit.yaml").write_text(
+        yaml.safe_dump(
+            {"kind": "Item", "spec": {"id": "Locker", "slots": [{"name": "note", "value": "code 5555"}]}}
+        )
+    )
+    later = cli("items", "update", "-i", "edit.yaml", "--no-propagate", "-a", "alice.yaml")
+    assert later.code == 0, later.stderr
+    assert "client-tasks run" in later.stderr
+    read = spec(cli("shares", "get", share_id, "-a", "bob.yaml").stdout, "SharedItem")
+    assert read["slots"][0]["value"] == "code 9876"  # not carried yet
     todo = spec(cli("client-tasks", "list", "--state", "todo", "-a", "alice.yaml").stdout, "ClientTasks")
     assert [t["work_type"] for t in todo] == ["update_shares"]
     ran = cli("client-tasks", "run", "-a", "alice.yaml")
     assert ran.code == 0, ran.stderr
     assert [r["updated_shares"] for r in spec(ran.stdout, "ClientTaskRuns")] == [1]
-    read = spec(cli("shares", "get", share_id, "-a", "bob.yaml").stdout, "SharedItem")
-    assert read["slots"][0]["value"] == "code 9876"
+    assert cli("shares", "get", "Locker", "--field", "note", "-a", "bob.yaml").stdout == "code 5555\n"
 
     updated = cli("shares", "update", share_id, "--no-expiry", "-a", "alice.yaml")
     assert updated.code == 0, updated.stderr
@@ -127,7 +140,7 @@ def test_connect_two_local_users_verify_share_accept_update_revoke(cli: Cli) -> 
     assert {e["reader_id"] for e in seen["events"]} == {bob_id}
     assert cli("shares", "events", share_id, "-a", "bob.yaml").code == 1
 
-    assert cli("shares", "delete", share_id, "-a", "alice.yaml").code == 0
+    assert cli("shares", "delete", share_id, "-y", "-a", "alice.yaml").code == 0
     revoked = cli("shares", "get", share_id, "-a", "bob.yaml")
     assert revoked.code == 1
     assert "expired or was revoked" in one_error_line(revoked.stderr)

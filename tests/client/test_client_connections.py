@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from strongroom import crypto
-from strongroom.client import Conflict, Connection, Gone, NotFound, Step, Strongroom, ValidationFailed
+from strongroom.client import (
+    Conflict,
+    Connection,
+    Gone,
+    InvalidArgument,
+    NotFound,
+    Step,
+    Strongroom,
+    ValidationFailed,
+)
 
 
 async def connect(inviter: Strongroom, invitee: Strongroom) -> tuple[Connection, Connection]:
@@ -33,7 +42,8 @@ async def test_invite_and_accept_make_two_mirrored_connections(alice: Strongroom
 
     bob.progress = steps.append
     bobs = await bob.accept_invitation(invitation.token, nickname="Ally", invitation_id=invitation.id)
-    assert [s.number for s in steps if s.flow == "accept_invitation"] == ["10", "11–13", "14", "15–16"]
+    numbered = [s.number for s in steps if s.flow == "accept_invitation" and s.number is not None]
+    assert numbered == ["10", "11–13", "14", "15–16"]
     assert bobs.nickname == "Ally"
     assert bobs.user_id == alice.credentials.vault_user_id
 
@@ -75,3 +85,50 @@ async def test_delete_connection_removes_both_sides(alice: Strongroom, bob: Stro
     assert await alice.connections() == []
     with pytest.raises(NotFound):
         await bob.connection(theirs.id)
+
+
+async def test_a_bad_token_fails_before_any_key_is_made(alice: Strongroom, bob: Strongroom) -> None:
+    steps: list[Step] = []
+    bob.progress = steps.append
+    with pytest.raises(NotFound):
+        await bob.accept_invitation("inv_not-a-real-token")
+    assert not [s for s in steps if "RSA" in s.text]
+    invitation = await alice.invite()
+    assert invitation.token is not None
+    with pytest.raises(ValidationFailed):
+        await alice.accept_invitation(invitation.token)  # one's own: refused before key generation too
+    assert not [s for s in steps if "RSA" in s.text]
+
+
+async def test_preview_names_the_inviter_and_the_nickname_defaults_to_it(
+    alice: Strongroom, bob: Strongroom
+) -> None:
+    await alice.update_profile(full_name="Alice Liddell")
+    invitation = await alice.invite()
+    assert invitation.token is not None
+    preview = await bob.preview_invitation(invitation.token, invitation_id=invitation.id)
+    assert preview.user_name == "Alice Liddell"
+    assert preview.id == invitation.id
+    bobs = await bob.accept_invitation(invitation.token)
+    assert bobs.nickname == "Alice Liddell"
+    renamed = await bob.rename_connection(bobs.id, "Ally")
+    assert renamed.nickname == "Ally"
+    assert (await bob.connection(bobs.id)).nickname == "Ally"
+    [alices] = await alice.connections()
+    with pytest.raises(NotFound):
+        await bob.rename_connection(alices.id, "not mine")  # alice's record of it is not bob's
+    with pytest.raises(InvalidArgument):
+        await bob.rename_connection(bobs.id, "  ")
+
+
+async def test_inviting_ones_own_address_is_refused(alice: Strongroom) -> None:
+    await alice.update_profile(email="alice@example.test")
+    with pytest.raises(InvalidArgument):
+        await alice.invite(email="Alice@Example.test")
+    assert await alice.invitations() == []
+    # The Vault refuses it too (for any other client): 422 cannot_invite_yourself.
+    key = await alice.vault.create_public_key("any", crypto.generate_keypair().public_pem)
+    name = crypto.encrypt_with_key(crypto.generate_key(), b"me")
+    with pytest.raises(ValidationFailed) as refused:
+        await alice.vault.create_invitation(key.id, name, email="alice@example.test")
+    assert refused.value.code == "cannot_invite_yourself"

@@ -28,6 +28,7 @@ PUBLIC = {
     "InvalidSecretKey",
     "Invitation",
     "KeyMismatch",
+    "InvitationPreview",
     "KeystoreClient",
     "NotFound",
     "NotLoggedIn",

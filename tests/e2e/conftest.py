@@ -110,8 +110,17 @@ class Shell:
         input: str | None = None,
         passphrase: str | None = "e2e passphrase",  # noqa: S107 -- a test account's passphrase
         url: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> Run:
-        env = clean_env(STRONGROOM_URL=url or self.server.url)
+        # Profiles and unlocked sessions live in the test's folder, never the developer's home.
+        env = {
+            # url="" runs without STRONGROOM_URL (the command must name its server itself).
+            **clean_env(**({"STRONGROOM_URL": url or self.server.url} if url != "" else {})),
+            "XDG_CONFIG_HOME": str(self.folder / "config"),
+            "XDG_STATE_HOME": str(self.folder / "state"),
+            **(env or {}),
+        }
+        env.pop("XDG_RUNTIME_DIR", None)
         if passphrase is not None:
             env["STRONGROOM_PASSPHRASE"] = passphrase
         done = subprocess.run(

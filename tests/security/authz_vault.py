@@ -191,6 +191,19 @@ async def _accept_franks_invitation(w: World, caller: str) -> Call:
     )
 
 
+async def _preview_franks_invitation(w: World, caller: str) -> Call:
+    """Any holder of an invitation's token may check it before accepting (it changes nothing)."""
+    frank_key = await w.memo("frank's public key", lambda: _public_key_of(w, "frank"))
+    invitation = await w.ok(
+        V,
+        "POST",
+        "/invitations",
+        "frank",
+        {"public_key_id": frank_key, "encrypted_recipient_name": _ciphertext()},
+    )
+    return Call(json={"invitation_token": invitation["invitation"]["token"]})
+
+
 async def _public_key_of(w: World, member: str) -> str:
     made = await w.ok(
         V,
@@ -483,8 +496,20 @@ VAULT_CASES: list[Case] = [
         fixed(lambda w: Call(path={"invitation_id": w.ids["invitation"]})),
     ),
     Case(V, "DELETE", "/invitations/{invitation_id}", owner_only(204), _invitation_to_delete),
+    Case(V, "POST", "/connections/preview", each_user(200), _preview_franks_invitation),
     Case(V, "POST", "/connections", each_user(201), _accept_franks_invitation),
     Case(V, "GET", "/connections", each_user(200)),
+    Case(
+        V,
+        "PATCH",
+        "/connections/{connection_id}",
+        owner_only(200),
+        fixed(
+            lambda w: Call(
+                path={"connection_id": w.ids["conn_ab"]}, json={"encrypted_recipient_name": _ciphertext()}
+            )
+        ),
+    ),
     Case(
         V,
         "GET",

@@ -83,10 +83,11 @@ async def test_invitation_with_email_writes_the_mail_to_the_outbox(
     assert "Alice Example" not in mail.subject  # the sender's own text stays out of the subject
     assert mail.body is not None
     assert "> Name: Alice Example\n" in mail.body
-    expected = (
-        f"strongroom connections accept --invitation-id {invitation['id']} --token {invitation['token']}"
-    )
+    expected = f"--invitation-id {invitation['id']} --token {invitation['token']}"
     assert expected in mail.body
+    assert "strongroom connections accept --url http" in mail.body
+    assert "strongroom users create --url http" in mail.body
+    assert "--email bob@example.test" in mail.body
     assert "> Hi Bob!\n> It's me.\n" in mail.body
     assert mail.message_id == f"<outbox-{mail.id}@localhost>"
 

@@ -125,8 +125,8 @@ async def test_invitation_mail_goes_to_the_maildir_once(
     assert message["From"] == settings.mail_from
     body = text_of(message)
     assert (
-        f"strongroom connections accept --invitation-id {invitation['id']} --token {invitation['token']}"
-        in body
+        f"strongroom connections accept --url {settings.public_url} --invitation-id {invitation['id']} "
+        f"--token {invitation['token']}" in body
     )
     assert "A Strongroom user with an unverified address invites you" in body
     assert "> Name: Alice\n" in body
@@ -412,5 +412,12 @@ def test_invitation_mail_text_is_safe_and_readable() -> None:
     assert subject == "eve@example.test invites you to connect on Strongroom"
     assert "> Name: Eve Bcc: victim@example.test\n" in body
     assert max(len(line) for line in body.splitlines() if "connections accept" not in line) <= 80
-    assert f"    strongroom connections accept --invitation-id {invitation_id} --token inv_abc\n" in body
+    accept = (
+        f"    strongroom connections accept --url http://127.0.0.1:8000 --invitation-id {invitation_id} "
+        "--token inv_abc\n"
+    )
+    assert accept in body
+    # Someone without an account gets the two commands, complete: create it, then accept.
+    newcomer = body.split("New to Strongroom?")[1]
+    assert "    strongroom users create --url http://127.0.0.1:8000\n" + accept in newcomer
     assert "2026-01-01T00:00:00.000Z" in body

@@ -29,7 +29,7 @@ from strongroom.cli._items import card_spec
 from strongroom.cli._output import Format, err_console, render
 from strongroom.client import Card, CardSlot, TransferProgress
 
-__all__ = ["register"]
+__all__ = ["register_items", "register_shares"]
 
 BAR_FROM = 8 << 20
 """Files at least this large get a progress bar (on a terminal)."""
@@ -152,8 +152,12 @@ def get_shared_attachment(
     _saved(out, run(go()), output)
 
 
-def register(items: typer.Typer, shares: typer.Typer) -> None:
-    """Add the attachment commands to the ``items`` and ``shares`` groups."""
+def register_items(items: typer.Typer) -> None:
+    """Add the attachment commands to the ``items`` group."""
     items.command("attach-file")(guarded(attach_file))
     items.command("get-attachment")(guarded(get_attachment))
+
+
+def register_shares(shares: typer.Typer) -> None:
+    """Add the attachment command to the ``shares`` group."""
     shares.command("get-attachment")(guarded(get_shared_attachment))

@@ -1,8 +1,11 @@
-"""The auth file (``-a FILE``, default ``.user.yaml``): who the CLI acts as.
+"""The auth file: who the CLI acts as. ``-a FILE``, else ``$STRONGROOM_AUTH``, else the profile's
+``$XDG_CONFIG_HOME/strongroom/<profile>.yaml`` (``--profile`` / ``$STRONGROOM_PROFILE``, default
+``default``).
 
 It holds the secret key and both session tokens, and the server's URLs; never a derived key. The
-passphrase is asked for on each command (prompt, or ``STRONGROOM_PASSPHRASE``) unless the user chose
-``--save-passphrase``, which stores it here too. Because the file holds secrets it is always written
+passphrase is asked for on each command (prompt, or ``STRONGROOM_PASSPHRASE``) unless an unlocked
+session (``strongroom unlock``) is active or the user chose ``--save-passphrase``, which stores it here
+in plaintext. Because the file holds secrets it is always written
 with mode 0600 (also when the result goes to stdout and stdout is redirected to a file).
 
 ::
@@ -28,11 +31,13 @@ import stat
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strongroom.cli._config import ConfigError, load_document, optional_str, require_str
 from strongroom.cli._output import note, to_yaml
-from strongroom.client import Credentials
+
+if TYPE_CHECKING:
+    from strongroom.client import Credentials
 
 __all__ = ["AUTH_KIND", "AuthFile", "load_auth", "write_auth"]
 
@@ -64,6 +69,8 @@ class AuthFile:
         """The session to resume, or None when the file has no tokens (logged out)."""
         if not (self.keystore_token and self.vault_token and self.vault_user_id):
             return None
+        from strongroom.client import Credentials
+
         return Credentials(
             username=self.username,
             secret_key=self.secret_key,
@@ -113,8 +120,9 @@ def load_auth(path: Path) -> AuthFile:
     """Read an auth file; ConfigError (saying how to make one) when it is missing or malformed."""
     if not path.exists():
         raise ConfigError(
-            f"{path}: no such auth file; create a user with `strongroom users create -o {path}`, "
-            f"log in with `strongroom users login --secret-key ... -a {path}`, or choose another with -a FILE"
+            f"{path}: no such auth file; create an account with `strongroom users create -a {path}`, "
+            f"log in on this device with `strongroom users login -a {path}`, or choose another with "
+            "-a FILE or --profile NAME"
         )
     metadata, spec = load_document(path, kinds=(AUTH_KIND,))
     return AuthFile(
@@ -150,6 +158,7 @@ def write_auth(auth: AuthFile, path: Path | None) -> None:
         else:
             note("This output holds your secret key and session tokens: keep it private (mode 0600).")
         return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     fd = os.open(path, flags, PRIVATE_MODE)
     try:

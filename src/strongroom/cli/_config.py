@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = ["ConfigError", "load_document", "optional_str", "require_str"]
 
 
@@ -26,6 +24,8 @@ def load_document(path: Path, *, kinds: tuple[str, ...]) -> tuple[dict[str, Any]
         raise ConfigError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    import yaml
+
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:

@@ -6,8 +6,11 @@ A connection config (``create-config`` / ``create``) names two auth files::
     spec:
       from: .alice.yaml        # invites
       to: .bob.yaml            # accepts
-      from_nickname: Bob       # what Alice calls Bob (encrypted, only Alice sees it)
-      to_nickname: Alice       # what Bob calls Alice
+      from_nickname: Bob       # optional: what Alice calls Bob (encrypted, only Alice sees it)
+      to_nickname: Alice       # optional: what Bob calls Alice (default: Alice's profile name)
+
+Connections are named by the other person (your nickname for them, their name or email) or by any
+unique id prefix; see ``_lookup``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import email
 import email.policy
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,13 +32,19 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
-    act,
+    YesOpt,
+    confirm,
+    declined,
     logged_in,
     run,
 )
+from strongroom.cli._durations import duration_option, seconds
 from strongroom.cli._errors import EXIT_INPUT, CliError, guarded
+from strongroom.cli._lookup import check_id, find_connection, person_name
 from strongroom.cli._output import Format, note, render, to_yaml
-from strongroom.client import Connection, Invitation
+
+if TYPE_CHECKING:
+    from strongroom.client import Connection, Invitation
 
 __all__ = ["connection_spec", "connections", "parse_invitation_mail"]
 
@@ -44,9 +53,18 @@ connections = typer.Typer(help="Connections between users: invitations, fingerpr
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
+ConnectionArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="CONNECTION", help="The other person's name, nickname or email, or the id (prefix)."
+    ),
+]
+
+
 def connection_spec(connection: Connection) -> dict[str, Any]:
     return {
         "id": connection.id,
+        "name": person_name(connection),
         "nickname": connection.nickname,
         "user_id": connection.user_id,
         "user_name": connection.user_name,
@@ -122,7 +140,7 @@ def invite(
     ] = None,
     message: Annotated[str | None, typer.Option("--message", help="A note for the invitee.")] = None,
     expires_in: Annotated[
-        int | None, typer.Option("--expires-in", help="Seconds the invitation stays valid.", min=60)
+        str | None, duration_option("--expires-in", help="How long the invitation stays valid")
     ] = None,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
@@ -130,19 +148,21 @@ def invite(
     vault_url: VaultUrlOpt = None,
 ) -> None:
     """Invite someone to connect (makes an RSA-4096 key pair for the connection)."""
+    lifetime = seconds(expires_in)
 
-    invitation = act(
-        auth_path,
-        url,
-        keystore_url,
-        vault_url,
-        lambda client: client.invite(nickname=nickname, email=email, message=message, expires_in=expires_in),
-    )
+    async def go() -> tuple[Invitation, str]:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            invitation = await client.invite(
+                nickname=nickname, email=email, message=message, expires_in=lifetime
+            )
+            return invitation, client.vault.base_url.removesuffix("/vault")
+
+    invitation, base = run(go())
     render("Invitation", invitation_spec(invitation), output=output, columns=("id", "token", "email"))
-    how = f"The Vault mails it to {email}. " if email else "Hand over the id and token. "
+    how = f"The Vault mails it to {email}. " if email else "Hand over the command below. "
     note(
-        f"{how}The invitee accepts with "
-        f"`strongroom connections accept TOKEN --invitation-id {invitation.id}`."
+        f"{how}The invitee accepts with `strongroom connections accept --url {base} "
+        f"--invitation-id {invitation.id} --token {invitation.token or 'TOKEN'}`."
     )
 
 
@@ -156,7 +176,8 @@ def accept(
         Path | None, typer.Option("--mail", help="Take the token and id from the invitation mail (a file).")
     ] = None,
     nickname: Annotated[
-        str | None, typer.Option("--nickname", help="Your private name for the inviter (encrypted).")
+        str | None,
+        typer.Option("--nickname", help="Your private name for the inviter (default: their profile name)."),
     ] = None,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
@@ -164,7 +185,7 @@ def accept(
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Accept an invitation (makes an RSA-4096 key pair for the connection).
+    """Accept an invitation (checks it, then makes an RSA-4096 key pair for the connection).
 
     Give the token (as an argument or --token) and --invitation-id, as the invitation mail says, or
     --mail FILE to take both from the delivered mail.
@@ -178,6 +199,8 @@ def accept(
         invitation_id = invitation_id or found_id
     if not token:
         raise CliError("give the invitation token (or --mail FILE)", EXIT_INPUT)
+    if invitation_id is not None:
+        invitation_id = check_id(invitation_id, "--invitation-id")
     accepted_token = token
 
     async def go() -> Connection:
@@ -186,7 +209,10 @@ def accept(
                 accepted_token, nickname=nickname, invitation_id=invitation_id
             )
 
-    render("Connection", connection_spec(run(go())), output=output, columns=("id", "nickname", "user_id"))
+    connection = run(go())
+    render("Connection", connection_spec(connection), output=output, columns=("id", "name", "user_email"))
+    who = person_name(connection)
+    note(f"Connected with {who}: compare fingerprints with `strongroom connections verify {who!r}`.")
 
 
 @connections.command("list")
@@ -206,14 +232,14 @@ def list_(
 
     rows = [connection_spec(c) for c in run(go())]
     render(
-        "Connections", rows, output=output, columns=("id", "nickname", "user_id", "user_email", "created_at")
+        "Connections", rows, output=output, columns=("id", "name", "user_name", "user_email", "created_at")
     )
 
 
 @connections.command("get")
 @guarded
 def get(
-    connection_id: Annotated[str, typer.Argument(help="Connection id.")],
+    connection: ConnectionArg,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
@@ -224,15 +250,38 @@ def get(
 
     async def go() -> Connection:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.connection(connection_id)
+            return await find_connection(client, connection)
 
-    render("Connection", connection_spec(run(go())), output=output, columns=("id", "nickname", "user_id"))
+    render("Connection", connection_spec(run(go())), output=output, columns=("id", "name", "user_email"))
+
+
+@connections.command("rename")
+@guarded
+def rename(
+    connection: ConnectionArg,
+    nickname: Annotated[str, typer.Argument(metavar="NAME", help="Your new private name for them.")],
+    auth_path: AuthOpt = DEFAULT_AUTH,
+    output: OutputOpt = Format.yaml,
+    url: UrlOpt = None,
+    keystore_url: KeystoreUrlOpt = None,
+    vault_url: VaultUrlOpt = None,
+) -> None:
+    """Change your private (encrypted) name for the other person; they do not see it."""
+    if not nickname.strip():
+        raise CliError("the new name must not be empty", EXIT_INPUT)
+
+    async def go() -> Connection:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            found = await find_connection(client, connection)
+            return await client.rename_connection(found.id, nickname)
+
+    render("Connection", connection_spec(run(go())), output=output, columns=("id", "name", "user_email"))
 
 
 @connections.command("verify")
 @guarded
 def verify(
-    connection_id: Annotated[str, typer.Argument(help="Connection id.")],
+    connection: ConnectionArg,
     their_key: Annotated[
         str | None,
         typer.Option("--their-key", help="The fingerprint the other person read out as their 'your_key'."),
@@ -250,24 +299,28 @@ def verify(
     serves another key than yours, when its own fingerprints disagree, or when --their-key differs.
     """
 
-    connection = act(auth_path, url, keystore_url, vault_url, lambda client: client.connection(connection_id))
+    async def go() -> Connection:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            return await find_connection(client, connection)
+
+    found = run(go())
     spec = {
-        "connection_id": connection.id,
-        "nickname": connection.nickname,
-        "your_key": connection.my_fingerprint,
-        "their_key": connection.their_fingerprint,
-        "vault_agrees": connection.fingerprints_consistent,
+        "connection_id": found.id,
+        "name": person_name(found),
+        "your_key": found.my_fingerprint,
+        "their_key": found.their_fingerprint,
+        "vault_agrees": found.fingerprints_consistent,
     }
     if their_key is not None:
-        spec["their_key_matches"] = connection.verify(their_key)
+        spec["their_key_matches"] = found.verify(their_key)
     render("ConnectionFingerprints", spec, output=output)
-    who = connection.nickname or connection.user_name or "the other person"
-    if not connection.fingerprints_consistent:
+    who = person_name(found)
+    if not found.fingerprints_consistent:
         raise CliError(
             "the Vault reports other fingerprints than the keys it serves: do not trust this connection"
         )
     if their_key is not None:
-        if not connection.verify(their_key):
+        if not found.verify(their_key):
             raise CliError(
                 f"the key the Vault gives you for {who} is not the one {who} holds: "
                 "do not share over this connection"
@@ -283,16 +336,29 @@ def verify(
 @connections.command("delete")
 @guarded
 def delete(
-    connection_id: Annotated[str, typer.Argument(help="Connection id.")],
+    connection: ConnectionArg,
+    yes: YesOpt = False,
     auth_path: AuthOpt = DEFAULT_AUTH,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Delete a connection (both sides) and revoke every share over it."""
+    """Delete a connection (both sides) and revoke every share over it; asks unless -y."""
 
-    act(auth_path, url, keystore_url, vault_url, lambda client: client.delete_connection(connection_id))
-    note(f"Deleted connection {connection_id}.")
+    async def go() -> Connection | None:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            found = await find_connection(client, connection)
+            question = f"Disconnect from {person_name(found)} and revoke every share between you?"
+            if not confirm(question, yes=yes):
+                return None
+            await client.delete_connection(found.id)
+            return found
+
+    deleted = run(go())
+    if deleted is None:
+        declined("still connected")
+    else:
+        note(f"Deleted the connection with {person_name(deleted)} ({deleted.id}).")
 
 
 @connections.command("create-config")
@@ -304,15 +370,11 @@ def create_config(
     """Print a connection config for two local users (then `connections create -c FILE`)."""
     source = load_auth(from_path)
     target = load_auth(to_path)
+    # No nicknames by default: each side then sees the other's profile name (never a random username).
     document = {
         "kind": "Connection",
         "metadata": {"from_username": source.username, "to_username": target.username},
-        "spec": {
-            "from": str(from_path),
-            "to": str(to_path),
-            "from_nickname": target.username,
-            "to_nickname": source.username,
-        },
+        "spec": {"from": str(from_path), "to": str(to_path)},
     }
     typer.echo(to_yaml(document), nl=False)
 
@@ -341,7 +403,8 @@ def create(
             logged_in(from_path, url, keystore_url, vault_url) as (inviter, _),
             logged_in(to_path, url, keystore_url, vault_url) as (invitee, _),
         ):
-            invitation = await inviter.invite(nickname=from_nickname)
+            invitee_name = (await invitee.me()).full_name
+            invitation = await inviter.invite(nickname=from_nickname or invitee_name)
             assert invitation.token is not None
             accepted = await invitee.accept_invitation(
                 invitation.token, nickname=to_nickname, invitation_id=invitation.id

@@ -53,6 +53,7 @@ def embedded_server(data_dir: Path, timeout: float = 60.0) -> Iterator[str]:
             raise CliError("the embedded server did not start")
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
+    settings.public_url = f"http://127.0.0.1:{port}"  # what the invitation mail cites
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -97,3 +98,7 @@ def register(app: typer.Typer) -> None:
                 asyncio.run(run_demo(base, folder))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+demo_app = typer.Typer(add_completion=False)
+register(demo_app)

@@ -3,43 +3,37 @@
 Exit codes: 1 a refusal or failure, 2 bad input (options, files), 3 authentication (wrong passphrase,
 expired or revoked session, malformed secret key), 4 server unreachable, 130 interrupted.
 Set ``STRONGROOM_DEBUG=1`` to get the traceback of an unexpected error.
+
+The SDK's exception classes are imported only when a failure is described: start-up stays light.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-import click
 import typer
+from typer import Abort
+from typer._click.exceptions import ClickException
 
 from strongroom.cli._config import ConfigError
-from strongroom.cli._output import err_console
-from strongroom.client import (
-    AcceptanceRequired,
-    ApiError,
-    Conflict,
-    CryptoError,
-    Forbidden,
-    Gone,
-    InvalidArgument,
-    InvalidSecretKey,
-    NotFound,
-    NotLoggedIn,
-    ProtocolError,
-    RateLimited,
-    ShareUnavailable,
-    StrongroomError,
-    TransportError,
-    Unauthorized,
-    ValidationFailed,
-    WrongPassphrase,
-)
 
-__all__ = ["EXIT_AUTH", "EXIT_FAILURE", "EXIT_INPUT", "EXIT_UNREACHABLE", "CliError", "guarded", "using_auth"]
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_FAILURE",
+    "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_UNREACHABLE",
+    "CliError",
+    "describe",
+    "fail",
+    "guarded",
+    "using_auth",
+]
 
 EXIT_FAILURE = 1
 EXIT_INPUT = 2
@@ -52,6 +46,7 @@ T = TypeVar("T")
 
 # The auth file of the command being run, so that messages can name the command that fixes things.
 _current_auth: list[Path] = []
+_current_flag: list[str] = []
 
 
 class CliError(Exception):
@@ -63,23 +58,48 @@ class CliError(Exception):
         self.code = code
 
 
-def using_auth(path: Path) -> None:
-    """Record the auth file the command acts with (used in messages such as "log in again")."""
+def using_auth(path: Path, flag: str | None = None) -> None:
+    """Record the auth file the command acts with, and the option that names it in a suggested command
+    (`` -a FILE`` by default, `` --profile NAME`` or nothing when that is how it was chosen)."""
     _current_auth[:] = [path]
+    _current_flag[:] = [f" -a {path}" if flag is None else flag]
 
 
 def _auth_hint() -> str:
-    return f" -a {_current_auth[0]}" if _current_auth else ""
+    return _current_flag[0] if _current_flag else ""
 
 
 def describe(exc: BaseException) -> tuple[str, int]:
     """The one line and exit code for ``exc``."""
+    if isinstance(exc, CliError):
+        return exc.message, exc.code
+    if isinstance(exc, ConfigError):
+        return str(exc), EXIT_INPUT
+    if isinstance(exc, KeyboardInterrupt | Abort):
+        return "interrupted", EXIT_INTERRUPTED
+    from strongroom.client import (
+        AcceptanceRequired,
+        ApiError,
+        Conflict,
+        CryptoError,
+        Forbidden,
+        Gone,
+        InvalidArgument,
+        InvalidSecretKey,
+        NotFound,
+        NotLoggedIn,
+        ProtocolError,
+        RateLimited,
+        ShareUnavailable,
+        StrongroomError,
+        TransportError,
+        Unauthorized,
+        ValidationFailed,
+        WrongPassphrase,
+    )
+
     hint = _auth_hint()
     match exc:
-        case CliError():
-            return exc.message, exc.code
-        case ConfigError():
-            return str(exc), EXIT_INPUT
         case WrongPassphrase():
             return (
                 f"wrong passphrase or secret key{(' for ' + str(_current_auth[0])) if _current_auth else ''}",
@@ -128,8 +148,6 @@ def describe(exc: BaseException) -> tuple[str, int]:
         case FileNotFoundError() | PermissionError() | IsADirectoryError():
             name = getattr(exc, "filename", None)
             return f"{name or 'file'}: {exc.strerror or exc}", EXIT_INPUT
-        case KeyboardInterrupt():
-            return "interrupted", EXIT_INTERRUPTED
         case _:
             return f"unexpected error: {type(exc).__name__}: {exc}", EXIT_FAILURE
 
@@ -137,8 +155,23 @@ def describe(exc: BaseException) -> tuple[str, int]:
 def fail(exc: BaseException) -> typer.Exit:
     """Print ``exc`` as one line on stderr; returns the Exit to raise."""
     message, code = describe(exc)
-    err_console().print(f"error: {message}", markup=False, style="red" if code else None)
+    error_line(message)
     return typer.Exit(code)
+
+
+def error_line(message: str) -> None:
+    """``error: message`` as one line on stderr (newlines in a server's message are folded)."""
+    sys.stderr.write("error: " + " ".join(message.split()) + "\n")
+    sys.stderr.flush()
+
+
+def _expected(exc: BaseException) -> bool:
+    """A failure with a message written for the person (no traceback wanted even when debugging)."""
+    if isinstance(exc, CliError | ConfigError | KeyboardInterrupt | Abort):
+        return True
+    from strongroom.client import StrongroomError
+
+    return isinstance(exc, StrongroomError)
 
 
 def guarded(fn: Callable[P, T]) -> Callable[P, T]:
@@ -148,15 +181,14 @@ def guarded(fn: Callable[P, T]) -> Callable[P, T]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
+        except (typer.Exit, ClickException):
             raise
-        except (Exception, KeyboardInterrupt) as exc:
-            if os.environ.get("STRONGROOM_DEBUG") and not isinstance(
-                exc, StrongroomError | CliError | ConfigError
-            ):
+        except (Exception, KeyboardInterrupt, Abort) as exc:
+            if os.environ.get("STRONGROOM_DEBUG") and not _expected(exc):
                 raise
             raise fail(exc) from None
         finally:
             _current_auth.clear()
+            _current_flag.clear()
 
     return wrapper

@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from strongroom.cli._context import DEFAULT_AUTH, AuthOpt, KeystoreUrlOpt, UrlOpt, VaultUrlOpt, act
 from strongroom.cli._errors import EXIT_AUTH, EXIT_INPUT, CliError, guarded
 from strongroom.cli._output import note
 
-__all__ = ["register"]
+__all__ = ["export_app", "import_app"]
 
 EXPORT_PASSPHRASE_ENV = "STRONGROOM_EXPORT_PASSPHRASE"  # noqa: S105 -- the name of a variable
 
@@ -30,7 +29,7 @@ def _export_passphrase(*, confirm: bool) -> str:
             raise CliError(
                 f"no export passphrase: set {EXPORT_PASSPHRASE_ENV} or run in a terminal", EXIT_AUTH
             )
-        value = click.prompt(
+        value = typer.prompt(
             "Export passphrase", hide_input=True, confirmation_prompt=confirm, err=True, type=str
         )
     if not value:
@@ -38,11 +37,11 @@ def _export_passphrase(*, confirm: bool) -> str:
     return value
 
 
-def register(app: typer.Typer) -> None:
-    app.command("export")(export)
-    app.command("import")(import_)
+export_app = typer.Typer()
+import_app = typer.Typer()
 
 
+@export_app.command("export")
 @guarded
 def export(
     out: Annotated[Path, typer.Option("-o", "--out", help="The export file to write (mode 0600).")],
@@ -81,6 +80,7 @@ def export(
     )
 
 
+@import_app.command("import")
 @guarded
 def import_(
     source: Annotated[

@@ -9,9 +9,19 @@ import typer
 
 from strongroom.cli._config import ConfigError, load_document
 from strongroom.cli._connections import invitation_spec
-from strongroom.cli._context import DEFAULT_AUTH, AuthOpt, KeystoreUrlOpt, OutputOpt, UrlOpt, VaultUrlOpt, act
+from strongroom.cli._context import (
+    DEFAULT_AUTH,
+    AuthOpt,
+    KeystoreUrlOpt,
+    OutputOpt,
+    UrlOpt,
+    VaultUrlOpt,
+    YesOpt,
+    act,
+    confirm,
+    declined,
+)
 from strongroom.cli._errors import guarded
-from strongroom.cli._lifecycle import YesOpt, confirm
 from strongroom.cli._output import Format, note, render
 from strongroom.client import SlotInput
 
@@ -50,8 +60,8 @@ def delete(
     vault_url: VaultUrlOpt = None,
 ) -> None:
     """Delete an invitation: its token stops working (asks unless -y)."""
-    if not yes and not confirm(f"Delete invitation {invitation_id}?"):
-        note("Nothing was deleted.")
+    if not confirm(f"Delete invitation {invitation_id}?", yes=yes):
+        declined("nothing was deleted")
         return
     act(auth_path, url, keystore_url, vault_url, lambda client: client.cancel_invitation(invitation_id))
     note(f"Deleted invitation {invitation_id}.")

@@ -13,14 +13,15 @@ Item config files follow Meeco's CLI::
         - label: Secret note        # a slot the template lacks
           value: under the mat
 
-For ``items update`` the spec names the card (``id``) and lists only the slots to change; a slot with
-``_destroy: true`` is removed.
+Printed items use the same names (``template`` is the template's name, as in the config). For
+``items update`` the spec names the card (``id``: an id, unique id prefix, name or label) and lists only
+the slots to change; a slot with ``_destroy: true`` is removed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,29 +33,46 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
+    YesOpt,
     act,
+    confirm,
+    declined,
     logged_in,
     run,
 )
-from strongroom.cli._errors import guarded
+from strongroom.cli._errors import EXIT_INPUT, CliError, guarded
+from strongroom.cli._lookup import check_id, find_card, is_id
 from strongroom.cli._output import Format, note, render, to_yaml
-from strongroom.client import ApiError, Card, SlotInput, Template
+
+if TYPE_CHECKING:
+    from strongroom.client import Card, SlotInput, Strongroom, TaskRun, Template
 
 __all__ = ["card_spec", "items", "templates"]
 
 templates = typer.Typer(help="Card templates.", no_args_is_help=True)
-items = typer.Typer(help="Cards (items): create, list, read, update, delete.", no_args_is_help=True)
+items = typer.Typer(help="Cards (items): create, list, read by name, update, delete.", no_args_is_help=True)
 
-ItemFileOpt = Annotated[Path, typer.Option("-i", "--item", help="Item config file (YAML, kind: Item).")]
+ItemFileOpt = Annotated[
+    Path, typer.Option("-i", "--item", metavar="FILE", help="Item config file (YAML, kind: Item).")
+]
+ItemArg = Annotated[str, typer.Argument(metavar="ITEM", help="The card: its name, label or id (prefix).")]
+HIDDEN = "(hidden: --reveal)"
 
 
-def card_spec(card: Card) -> dict[str, Any]:
-    """A card as printed: its metadata and every slot with its plaintext value."""
+def card_spec(
+    card: Card, *, template_names: dict[str, str] | None = None, reveal: bool = True
+) -> dict[str, Any]:
+    """A card as printed: its metadata and every slot with its plaintext value (unless not ``reveal``).
+
+    ``template`` is the template's name (as in item configs) when ``template_names`` knows it.
+    """
+    name = (template_names or {}).get(card.template_id or "")
     return {
         "id": card.id,
         "name": card.name,
         "label": card.label,
-        "template": card.template_label,
+        "template": name or card.template_label,
+        "template_label": card.template_label,
         "created_at": card.created_at,
         "updated_at": card.updated_at,
         "slots": [
@@ -63,11 +81,26 @@ def card_spec(card: Card) -> dict[str, Any]:
                 "name": s.name,
                 "label": s.label,
                 "slot_type_name": s.slot_type_name,
-                "value": s.value,
+                "value": s.value if reveal or s.value is None else HIDDEN,
             }
             for s in card.slots
         ],
     }
+
+
+async def template_names(client: Strongroom) -> dict[str, str]:
+    """Template id → name, to print cards with the names configs use."""
+    return {t.id: t.name for t in await client.templates()}
+
+
+def slot_value(card: Card, field: str) -> str:
+    """The value of the slot ``field`` names (its name or label, any case); CliError (exit 2) otherwise."""
+    wanted = field.strip().casefold()
+    for slot in card.slots:
+        if wanted in {(slot.name or "").casefold(), (slot.label or "").casefold()}:
+            return slot.value or ""
+    known = ", ".join(s.name or s.label or s.id for s in card.slots) or "none"
+    raise CliError(f"{card.label or card.id!r} has no field {field!r} (fields: {known})", EXIT_INPUT)
 
 
 def _template_spec(template: Template) -> dict[str, Any]:
@@ -101,7 +134,7 @@ def templates_list(
 @templates.command("info")
 @guarded
 def templates_info(
-    name: Annotated[str, typer.Argument(help="Template name.")],
+    name: Annotated[str, typer.Argument(metavar="TEMPLATE", help="Template name.")],
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
@@ -121,7 +154,9 @@ def templates_info(
 @items.command("create-config")
 @guarded
 def create_config(
-    template_name: Annotated[str, typer.Argument(help="Template name (see `strongroom templates list`).")],
+    template_name: Annotated[
+        str, typer.Argument(metavar="TEMPLATE", help="Template name (see `strongroom templates list`).")
+    ],
     auth_path: AuthOpt = DEFAULT_AUTH,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
@@ -143,6 +178,8 @@ def create_config(
 
 def _slot_inputs(spec: dict[str, Any], path: Path) -> tuple[list[SlotInput], list[str]]:
     """The slots of an item config: values to write, and names (or ids) to remove (``_destroy``)."""
+    from strongroom.client import SlotInput
+
     raw = spec.get("slots") or []
     if not isinstance(raw, list):
         raise ConfigError(f"{path}: spec.slots must be a list")
@@ -188,59 +225,91 @@ def create(
     if remove:
         raise ConfigError(f"{item_file}: _destroy makes no sense when creating a card")
 
-    async def go() -> Card:
+    async def go() -> dict[str, Any]:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.create_card(
+            card = await client.create_card(
                 template, label, [s for s in slots if s.value is not None or s.label]
             )
+            return card_spec(card, template_names=await template_names(client))
 
-    render("Item", card_spec(run(go())), output=output, columns=("id", "label", "template"))
+    render("Item", run(go()), output=output, columns=("id", "label", "template"))
 
 
 @items.command("list")
 @guarded
 def list_(
+    reveal: Annotated[bool, typer.Option("--reveal", help="Show the slots' values too.")] = False,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """List your cards with their values."""
+    """List your cards (values hidden unless --reveal; `items get ITEM` shows one card's)."""
 
-    cards = act(auth_path, url, keystore_url, vault_url, lambda client: client.cards())
+    async def go() -> list[dict[str, Any]]:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            names = await template_names(client)
+            return [card_spec(c, template_names=names, reveal=reveal) for c in await client.cards()]
+
+    cards = run(go())
     if output is Format.table:
         rows = [
-            {"id": c.id, "label": c.label, "template": c.template_label, "slots": len(c.slots)} for c in cards
+            {
+                "id": c["id"],
+                "label": c["label"],
+                "template": c["template"],
+                "fields": [s["name"] or s["label"] for s in c["slots"]],
+            }
+            for c in cards
         ]
-        render("Items", rows, output=output)
+        render("Items", rows, output=output, columns=("id", "label", "template", "fields"))
     else:
-        render("Items", [card_spec(c) for c in cards], output=output)
+        render("Items", cards, output=output)
 
 
 @items.command("get")
 @guarded
 def get(
-    item_id: Annotated[str, typer.Argument(help="Card id.")],
+    item: ItemArg,
+    field: Annotated[
+        str | None,
+        typer.Option("--field", "-f", metavar="FIELD", help="Print only this slot's value (name or label)."),
+    ] = None,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Show one card with its values decrypted."""
+    """Show one card with its values decrypted (or, with --field, one bare value for `$(...)`)."""
 
-    card = act(auth_path, url, keystore_url, vault_url, lambda client: client.card(item_id))
+    async def go() -> tuple[Card, dict[str, str]]:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            card = await find_card(client, item)
+            return card, ({} if field else await template_names(client))
+
+    card, names = run(go())
+    if field is not None:
+        typer.echo(slot_value(card, field))
+        return
+    spec = card_spec(card, template_names=names)
     if output is Format.table:
-        render("Item slots", card_spec(card)["slots"], output=output, columns=("name", "label", "value"))
+        render("Item slots", spec["slots"], output=output, columns=("name", "label", "value"))
     else:
-        render("Item", card_spec(card), output=output)
+        render("Item", spec, output=output)
 
 
 @items.command("update")
 @guarded
 def update(
     item_file: ItemFileOpt,
+    no_propagate: Annotated[
+        bool,
+        typer.Option(
+            "--no-propagate", help="Do not carry the change to the card's recipients now (client tasks)."
+        ),
+    ] = False,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
@@ -249,53 +318,123 @@ def update(
 ) -> None:
     """Update a card from a config file (spec.id; only the slots listed change; `_destroy: true` removes).
 
-    If the card is shared, run `strongroom client-tasks run` to carry the change to the recipients.
+    Then carries the change to everyone the card is shared with (the client tasks the Vault made),
+    so that their next read shows it; --no-propagate leaves that to `strongroom client-tasks run`.
     """
     _, spec = load_document(item_file, kinds=("Item",))
-    card_id = require_str(spec, "id", item_file)
+    ref = require_str(spec, "id", item_file)
     label = optional_str(spec, "label", item_file)
     slots, remove = _slot_inputs(spec, item_file)
 
-    async def go() -> tuple[Card, int]:
+    async def go() -> tuple[dict[str, Any], list[TaskRun] | None]:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            card_id = ref if is_id(ref) else (await find_card(client, ref)).id
             card = await client.update_card(card_id, label=label, slots=slots, remove=remove)
-            try:
-                pending = len(await client.client_tasks(state="todo"))
-            except ApiError:
-                pending = 0  # a server without client tasks: nothing to carry
-            return card, pending
+            printed = card_spec(card, template_names=await template_names(client))
+            return printed, None if no_propagate else await propagate(client)
 
-    card, pending = run(go())
-    render("Item", card_spec(card), output=output, columns=("id", "label", "template"))
-    if pending:
-        note(f"{pending} client task(s) pending: run `strongroom client-tasks run` to update the shares.")
+    printed, runs = run(go())
+    render("Item", printed, output=output, columns=("id", "label", "template"))
+    if runs is None:
+        note("Not carried to recipients yet: run `strongroom client-tasks run`.")
+
+
+async def propagate(client: Strongroom) -> list[TaskRun]:
+    """Run the pending client tasks (re-encrypting shares after an edit), saying so on stderr."""
+    from strongroom.client import ApiError
+
+    try:
+        pending = await client.client_tasks(state="todo")
+    except ApiError:
+        return []  # a server without client tasks: nothing to carry
+    if not pending:
+        return []
+    note(f"Updating the shares of this card for their recipients ({len(pending)} task(s))…")
+    runs = await client.run_client_tasks()
+    updated = sum(r.updated_shares for r in runs)
+    failed = [r for r in runs if r.state == "failed"]
+    if failed:
+        which = ", ".join(f"{r.task_id} ({r.error})" for r in failed)
+        raise CliError(
+            f"the card changed but {len(failed)} client task(s) failed: {which}; "
+            "retry with `strongroom client-tasks run`"
+        )
+    note(f"Updated {updated} share(s).")
+    return runs
 
 
 @items.command("remove-slot")
 @guarded
 def remove_slot(
-    slot_id: Annotated[str, typer.Argument(help="Slot id.")],
+    target: Annotated[str, typer.Argument(metavar="ITEM|SLOT_ID", help="The card (or a slot's id).")],
+    field: Annotated[
+        str | None, typer.Argument(metavar="[FIELD]", help="The slot to remove (name or label).")
+    ] = None,
+    yes: YesOpt = False,
     auth_path: AuthOpt = DEFAULT_AUTH,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Remove one slot from its card."""
+    """Remove one slot from its card: `items remove-slot ITEM FIELD` (or a slot id); asks unless -y."""
+    if field is None:
+        slot_id = check_id(target, "slot id")
+        if not confirm(f"Remove slot {slot_id} and its value?", yes=yes):
+            declined("nothing was removed")
+            return
+        act(auth_path, url, keystore_url, vault_url, lambda client: client.remove_slot(slot_id))
+        note(f"Removed slot {slot_id}.")
+        return
+    wanted = field
 
-    act(auth_path, url, keystore_url, vault_url, lambda client: client.remove_slot(slot_id))
-    note(f"Removed slot {slot_id}.")
+    async def go() -> str | None:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            card = await find_card(client, target)
+            slot = next(
+                (
+                    s
+                    for s in card.slots
+                    if wanted.casefold() in {(s.name or "").casefold(), (s.label or "").casefold()}
+                ),
+                None,
+            )
+            if slot is None:
+                slot_value(card, wanted)  # raises, naming the card's fields
+                return None
+            if not confirm(f"Remove {slot.name or slot.label!r} from {card.label!r}?", yes=yes):
+                return None
+            await client.remove_slot(slot.id)
+            return slot.name or slot.label
+
+    removed = run(go())
+    if removed is None:
+        declined("nothing was removed")
+    else:
+        note(f"Removed {removed!r}.")
 
 
 @items.command("delete")
 @guarded
 def delete(
-    item_id: Annotated[str, typer.Argument(help="Card id.")],
+    item: ItemArg,
+    yes: YesOpt = False,
     auth_path: AuthOpt = DEFAULT_AUTH,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Delete a card (its shares are revoked)."""
+    """Delete a card (its shares are revoked); asks unless -y."""
 
-    act(auth_path, url, keystore_url, vault_url, lambda client: client.delete_card(item_id))
-    note(f"Deleted item {item_id}.")
+    async def go() -> Card | None:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            card = await find_card(client, item)
+            if not confirm(f"Delete {card.label!r} ({card.id}) and revoke its shares?", yes=yes):
+                return None
+            await client.delete_card(card.id)
+            return card
+
+    card = run(go())
+    if card is None:
+        declined("nothing was deleted")
+    else:
+        note(f"Deleted item {card.label!r} ({card.id}).")

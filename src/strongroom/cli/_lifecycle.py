@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from strongroom.cli._auth import load_auth, write_auth
@@ -24,15 +23,20 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
+    YesOpt,
+    account_flag,
     act,
     ask_passphrase,
+    confirm,
+    declined,
     logged_in,
+    resolve_auth,
     run,
 )
-from strongroom.cli._errors import EXIT_AUTH, EXIT_INPUT, CliError, guarded, using_auth
+from strongroom.cli._errors import EXIT_INPUT, CliError, guarded, using_auth
 from strongroom.cli._output import Format, note, render
 
-__all__ = ["YesOpt", "confirm", "register"]
+__all__ = ["register"]
 
 NEW_PASSPHRASE_ENV = "STRONGROOM_NEW_PASSPHRASE"  # noqa: S105 -- the name of a variable, not a secret
 
@@ -40,7 +44,6 @@ LogOutOthersOpt = Annotated[
     bool,
     typer.Option("--log-out-others", help="Also end every other Keystore session of the account."),
 ]
-YesOpt = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
 
 
 def _new_passphrase() -> str:
@@ -49,7 +52,7 @@ def _new_passphrase() -> str:
     value = os.environ.get(NEW_PASSPHRASE_ENV)
     if value is None:
         if sys.stdin.isatty():
-            value = click.prompt(
+            value = typer.prompt(
                 "New passphrase", hide_input=True, confirmation_prompt=True, err=True, type=str
             )
         else:
@@ -58,19 +61,20 @@ def _new_passphrase() -> str:
             value = sys.stdin.readline().rstrip("\r\n")
             sys.stderr.write("\n")
     if not value:
-        raise CliError(f"the new passphrase must not be empty (prompt or {NEW_PASSPHRASE_ENV})", EXIT_AUTH)
+        raise CliError(f"the new passphrase must not be empty (prompt or {NEW_PASSPHRASE_ENV})", EXIT_INPUT)
     return value
 
 
-def confirm(question: str) -> bool:
-    """Ask a yes/no question on stderr (a line of stdin when piped); no unless answered yes."""
-    if not sys.stdin.isatty():
-        sys.stderr.write(f"{question} [y/N]: ")
-        sys.stderr.flush()
-        answer = sys.stdin.readline().strip().lower()
-        sys.stderr.write("\n")
-        return answer in ("y", "yes")
-    return bool(click.confirm(question, default=False, err=True))
+def _end_unlocked(username: str) -> None:
+    """End this account's unlocked session (``strongroom unlock``): it holds a key that is gone now."""
+    from strongroom.cli._session import lock, unlocked
+
+    try:
+        mine = unlocked(username) is not None
+    except CliError:  # locked or expired already
+        return
+    if mine and lock():
+        note("The unlocked session ended: run `strongroom unlock` again.")
 
 
 def _passphrase(auth_path: Path) -> str:
@@ -101,7 +105,9 @@ def change_passphrase(
     One Keystore request re-wraps the key encryption key and replaces the login verifier: after any
     interruption exactly one of the two passphrases works.
     """
-    using_auth(auth_path)
+    flag = account_flag(auth_path)
+    auth_path = resolve_auth(auth_path)
+    using_auth(auth_path, flag)
     auth = load_auth(auth_path)
     current = _passphrase(auth_path)
     new = _new_passphrase()
@@ -134,7 +140,9 @@ def rotate_secret_key(
     The new key is written to the auth file before the Keystore switches to it, so an interruption never
     loses it: the next command keeps whichever key opens the account.
     """
-    using_auth(auth_path)
+    flag = account_flag(auth_path)
+    auth_path = resolve_auth(auth_path)
+    using_auth(auth_path, flag)
     passphrase = _passphrase(auth_path)
 
     async def go() -> str:
@@ -164,7 +172,9 @@ def rotate_keys(
 
     Every other session of the account ends: other devices log in again.
     """
-    using_auth(auth_path)
+    flag = account_flag(auth_path)
+    auth_path = resolve_auth(auth_path)
+    using_auth(auth_path, flag)
     passphrase = _passphrase(auth_path)
 
     async def go() -> int:
@@ -173,6 +183,7 @@ def rotate_keys(
 
     count = run(go())
     note(f"Rotated the key encryption key: {count} keys re-wrapped; other sessions ended.")
+    _end_unlocked(load_auth(auth_path).username)
 
 
 @guarded
@@ -187,12 +198,15 @@ def delete(
 
     Cards, connections, invitations and shares given and received go; the auth file is removed.
     """
-    using_auth(auth_path)
+    flag = account_flag(auth_path)
+    auth_path = resolve_auth(auth_path)
+    using_auth(auth_path, flag)
     auth = load_auth(auth_path)
-    if not yes and not confirm(
-        f"Delete the account {auth.username} and everything in it from both services? This cannot be undone."
+    if not confirm(
+        f"Delete the account {auth.username} and everything in it from both services? This cannot be undone.",
+        yes=yes,
     ):
-        note("Nothing was deleted.")
+        declined("nothing was deleted")
         return
 
     passphrase = _passphrase(auth_path)
@@ -202,6 +216,7 @@ def delete(
             await client.delete_account(passphrase)
 
     run(go())
+    _end_unlocked(auth.username)
     auth_path.unlink(missing_ok=True)
     note(f"Deleted the account {auth.username} from both services and removed {auth_path}.")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -61,10 +63,41 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
 
+        _check_port_free(settings.host, settings.port)
+
         def ready(urls: list[tuple[str, str]]) -> None:
             for name, url in urls:
                 typer.echo(f"{name + ':':<10}{url}")
             typer.echo(f"{'Data:':<10}{settings.data_dir.resolve()}  (pid {os.getpid()})")
             sys.stdout.flush()
 
-        run(settings, workers=workers, on_ready=ready)
+        try:
+            run(settings, workers=workers, on_ready=ready)
+        except OSError as exc:
+            typer.echo(
+                f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", err=True
+            )
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Exit 2 with one line when ``host:port`` is taken (before the services start and migrate)."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+            typer.echo(
+                f"error: cannot listen on {host}:{port}: {reason} (choose another with --port)", err=True
+            )
+            raise typer.Exit(2) from None
+
+
+serve_app = typer.Typer(add_completion=False)
+register(serve_app)

@@ -4,8 +4,9 @@ A share config (``create-config`` / ``create``)::
 
     kind: Share
     spec:
-      item_id: 0193…             # a card of yours (or share_id: a distributable share you received)
-      connection_id: 0193…       # your connection with the recipient
+      item_id: My car            # a card of yours: name, label or id (prefix) (or share_id: a
+                                 # distributable share you received)
+      connection_id: Bob         # the recipient: their name, or your connection's id (prefix)
       slot: secret_note          # optional: share this slot only
       terms: Do not forward.     # optional; the recipient must accept them before reading
       expires_at: 2026-12-01T00:00:00Z   # optional (or expires_in: 7d, counted when the share is made)
@@ -14,13 +15,11 @@ A share config (``create-config`` / ``create``)::
 
 from __future__ import annotations
 
-import re
-import sys
-from datetime import UTC, datetime, timedelta
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 
 from strongroom.cli._config import ConfigError, load_document, optional_str, require_str
@@ -31,16 +30,27 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
-    act,
+    YesOpt,
+    confirm,
+    declined,
     logged_in,
     run,
 )
-from strongroom.cli._errors import EXIT_FAILURE, EXIT_INPUT, CliError, guarded
+from strongroom.cli._durations import duration_option, parse_duration, parse_time
+from strongroom.cli._errors import EXIT_INPUT, CliError, guarded
+from strongroom.cli._lookup import find_card, find_connection, find_share, is_id
 from strongroom.cli._output import Format, note, render, to_yaml
 from strongroom.cli._share_events import READS_RECORDED
-from strongroom.client import UNSET, Share, SharedCard, Unset
+
+if TYPE_CHECKING:
+    from strongroom.client import Share, SharedCard, Strongroom, Unset
 
 __all__ = ["parse_duration", "share_spec", "shared_card_spec", "shares"]
+
+ShareArg = Annotated[
+    str,
+    typer.Argument(metavar="SHARE", help="The share: its card's label, the other person, or id (prefix)."),
+]
 
 shares = typer.Typer(help="Shares of cards between connected users.", no_args_is_help=True)
 
@@ -57,30 +67,6 @@ SHARE_KEYS = frozenset(
         "acceptance_required",
     }
 )
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90``, ``90s``, ``15m``, ``2h``, ``7d``, ``1w`` as a timedelta; CliError otherwise."""
-    match = _DURATION.match(text)
-    if match is None:
-        raise CliError(f"not a duration: {text!r} (use e.g. 3600, 15m, 2h, 7d)", EXIT_INPUT)
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
-
-
-def parse_time(value: object, what: str) -> datetime:
-    """An ISO 8601 time (YAML may already have parsed it); naive times are taken as UTC."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise CliError(f"{what}: not an ISO 8601 time: {value!r}", EXIT_INPUT) from None
-    else:
-        raise CliError(f"{what}: not an ISO 8601 time", EXIT_INPUT)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def share_spec(share: Share) -> dict[str, Any]:
@@ -123,9 +109,14 @@ def shared_card_spec(card: SharedCard) -> dict[str, Any]:
 @guarded
 def create_config(
     connection_id: Annotated[
-        str, typer.Option("--connection-id", help="Your connection with the recipient.")
+        str,
+        typer.Option(
+            "--connection-id", "--to", help="The recipient: their name, or your connection's id (prefix)."
+        ),
     ],
-    item_id: Annotated[str | None, typer.Option("--item-id", help="The card to share.")] = None,
+    item_id: Annotated[
+        str | None, typer.Option("--item-id", "--item", help="The card to share: name, label or id.")
+    ] = None,
     share_id: Annotated[
         str | None, typer.Option("--share-id", help="Share on a distributable share you received.")
     ] = None,
@@ -135,7 +126,7 @@ def create_config(
         str | None, typer.Option("--expires-at", help="End of the share (ISO 8601).")
     ] = None,
     expires_in: Annotated[
-        str | None, typer.Option("--expires-in", help="End of the share from now: 2h, 7d.")
+        str | None, duration_option("--expires-in", help="End of the share, counted from its creation")
     ] = None,
     distributable: Annotated[
         bool, typer.Option("--distributable", help="Let the recipient share it on.")
@@ -208,27 +199,35 @@ def create(
 
     async def go() -> Share:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            connection = await find_connection(client, connection_id)
             if parent_id is not None:
-                return await client.reshare(
-                    parent_id,
-                    connection_id,
+                parent = await find_share(client, parent_id)
+                made = await client.reshare(
+                    parent.id,
+                    connection.id,
                     slot=slot,
                     terms=terms,
                     expires_at=expires_at,
                     acceptance_required=acceptance,
                 )
-            assert item_id is not None
-            return await client.share(
-                item_id,
-                connection_id,
-                slot=slot,
-                terms=terms,
-                expires_at=expires_at,
-                distributable=distributable,
-                acceptance_required=acceptance,
-            )
+                label = parent.card_label
+            else:
+                assert item_id is not None
+                card = await find_card(client, item_id)
+                made = await client.share(
+                    card.id,
+                    connection.id,
+                    slot=slot,
+                    terms=terms,
+                    expires_at=expires_at,
+                    distributable=distributable,
+                    acceptance_required=acceptance,
+                )
+                label = card.label
+            # The Vault's answer to a new share names no label (it is the sender's, encrypted): we know it.
+            return _labelled(made, label)
 
-    render("Share", share_spec(run(go())), output=output, columns=("id", "item_id", "connection_id"))
+    render("Share", share_spec(run(go())), output=output, columns=("id", "item_label", "connection_id"))
 
 
 @shares.command("list")
@@ -244,25 +243,52 @@ def list_(
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """List shares you received and gave (metadata; read one with `shares get ID`)."""
+    """List shares you received and gave (metadata; read one with `shares get SHARE`)."""
 
-    async def go() -> list[Share]:
+    async def go() -> list[dict[str, Any]]:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.shares(outgoing=outgoing)
+            people = await _people(client)
+            return [
+                {**share_spec(s), "with": _with(people, s)} for s in await client.shares(outgoing=outgoing)
+            ]
 
-    rows = [share_spec(s) for s in run(go())]
     render(
         "Shares",
-        rows,
+        run(go()),
         output=output,
-        columns=("id", "item_label", "outgoing", "acceptance", "expires_at", "slot_id"),
+        columns=("id", "item_label", "with", "outgoing", "acceptance", "expires_at"),
     )
+
+
+def _labelled(share: Share, label: str | None) -> Share:
+    """``share`` with its card's label (the Vault's answers to writes name none: we know it)."""
+    return share if share.card_label else dataclasses.replace(share, card_label=label)
+
+
+def _with(people: dict[str, str], share: Share) -> str | None:
+    return people.get(share.connection_id or "") or people.get(share.other_user_id or "")
+
+
+async def _people(client: Strongroom) -> dict[str, str]:
+    """Connection id and user id → how the CLI names that person."""
+    from strongroom.cli._lookup import person_name
+
+    names: dict[str, str] = {}
+    for connection in await client.connections():
+        names[connection.id] = person_name(connection)
+        if connection.user_id:
+            names[connection.user_id] = person_name(connection)
+    return names
 
 
 @shares.command("get")
 @guarded
 def get(
-    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    share: ShareArg,
+    field: Annotated[
+        str | None,
+        typer.Option("--field", "-f", metavar="FIELD", help="Print only this slot's value (name or label)."),
+    ] = None,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
@@ -271,18 +297,34 @@ def get(
 ) -> None:
     """Read a card shared with you, values decrypted (claims the share key on first read)."""
 
-    card = act(auth_path, url, keystore_url, vault_url, lambda client: client.read_share(share_id))
+    async def go() -> SharedCard:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            share_id = share.strip().lower() if is_id(share) else (await find_share(client, share)).id
+            return await client.read_share(share_id)
+
+    card = run(go())
     spec = shared_card_spec(card)
-    if output is Format.table:
+    if field is not None:
+        typer.echo(_field(spec, field))
+    elif output is Format.table:
         render("Shared item slots", spec["slots"], output=output, columns=("name", "label", "value"))
     else:
         render("SharedItem", spec, output=output)
 
 
+def _field(spec: dict[str, Any], field: str) -> str:
+    wanted = field.strip().casefold()
+    for slot in spec["slots"]:
+        if wanted in {(slot["name"] or "").casefold(), (slot["label"] or "").casefold()}:
+            return str(slot["value"] or "")
+    known = ", ".join(s["name"] or s["label"] or s["id"] for s in spec["slots"]) or "none"
+    raise CliError(f"{spec['label'] or 'the share'!r} has no field {field!r} (fields: {known})", EXIT_INPUT)
+
+
 @shares.command("accept")
 @guarded
 def accept(
-    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    share: ShareArg,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Accept the terms without asking.")] = False,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
@@ -290,57 +332,61 @@ def accept(
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Accept a share's terms (shown first; asks unless -y). Declining accepts nothing."""
+    """Accept a share's terms (shown first; asks unless -y). Declining changes nothing (exit 0)."""
 
     async def go() -> Share | None:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            share = await client.get_share(share_id)
-            if share.outgoing:
-                raise CliError(f"share {share_id} is one you gave: only its recipient accepts it")
-            note(f"Share {share.id} of {share.card_label or share.card_id!r}.")
-            note(f"Terms: {share.terms}" if share.terms else "The share states no terms.")
+            found = await find_share(client, share)
+            if found.outgoing:
+                raise CliError(f"share {found.id} is one you gave: only its recipient accepts it")
+            note(f"Share {found.id} of {found.card_label or found.card_id!r}.")
+            note(f"Terms: {found.terms}" if found.terms else "The share states no terms.")
             note(READS_RECORDED)
-            if not yes and not _confirm("Accept these terms?"):
+            if not confirm("Accept these terms?", yes=yes):
                 return None
-            return await client.accept_share(share_id)
+            accepted = await client.accept_share(found.id)
+            return _labelled(accepted, found.card_label)
 
     accepted = run(go())
     if accepted is None:
-        raise CliError("not accepted: nothing was changed", EXIT_FAILURE)
-    render("Share", share_spec(accepted), output=output, columns=("id", "item_id", "acceptance"))
-
-
-def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
-        sys.stderr.write(f"{question} [y/N]: ")
-        sys.stderr.flush()
-        answer = sys.stdin.readline().strip().lower()
-        sys.stderr.write("\n")
-        return answer in ("y", "yes")
-    return bool(click.confirm(question, default=False, err=True))
+        declined("the terms were not accepted and nothing changed")
+        return
+    render("Share", share_spec(accepted), output=output, columns=("id", "item_label", "acceptance"))
 
 
 @shares.command("delete")
 @guarded
 def delete(
-    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    share: ShareArg,
+    yes: YesOpt = False,
     auth_path: AuthOpt = DEFAULT_AUTH,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Revoke a share (as its sender or its recipient); the sender's key material goes too."""
+    """Revoke a share (as its sender or its recipient); the sender's key material goes too. Asks unless -y."""
 
-    act(auth_path, url, keystore_url, vault_url, lambda client: client.revoke_share(share_id))
-    note(f"Revoked share {share_id}.")
+    async def go() -> Share | None:
+        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            found = await find_share(client, share)
+            if not confirm(f"Revoke share {found.id} of {found.card_label or 'a card'!r}?", yes=yes):
+                return None
+            await client.revoke_share(found.id)
+            return found
+
+    revoked = run(go())
+    if revoked is None:
+        declined("the share stays")
+    else:
+        note(f"Revoked share {revoked.id}.")
 
 
 @shares.command("update")
 @guarded
 def update(
-    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    share: ShareArg,
     expires_at: Annotated[str | None, typer.Option("--expires-at", help="New end (ISO 8601).")] = None,
-    expires_in: Annotated[str | None, typer.Option("--expires-in", help="New end from now: 2h, 7d.")] = None,
+    expires_in: Annotated[str | None, duration_option("--expires-in", help="New end, from now")] = None,
     no_expiry: Annotated[bool, typer.Option("--no-expiry", help="Remove the end date.")] = False,
     distributable: Annotated[
         bool | None,
@@ -356,6 +402,8 @@ def update(
     vault_url: VaultUrlOpt = None,
 ) -> None:
     """Change a share you gave: its expiry or whether it may be shared on."""
+    from strongroom.client import UNSET
+
     when: datetime | Unset | None = UNSET
     if no_expiry:
         if expires_at or expires_in:
@@ -374,6 +422,8 @@ def update(
 
     async def go() -> Share:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            return await client.update_share(share_id, expires_at=when, distributable=flag)
+            found = await find_share(client, share)
+            changed = await client.update_share(found.id, expires_at=when, distributable=flag)
+            return _labelled(changed, found.card_label)
 
     render("Share", share_spec(run(go())), output=output, columns=("id", "expires_at", "distributable"))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from strongroom.cli._auth import AuthFile, load_auth, write_auth
-from strongroom.cli._config import ConfigError
 from strongroom.cli._context import (
     DEFAULT_AUTH,
     AuthOpt,
@@ -20,14 +17,16 @@ from strongroom.cli._context import (
     Server,
     UrlOpt,
     VaultUrlOpt,
+    account_flag,
     act,
     ask_passphrase,
+    ask_secret,
     logged_in,
+    resolve_auth,
     run,
 )
-from strongroom.cli._errors import EXIT_AUTH, EXIT_INPUT, CliError, guarded, using_auth
+from strongroom.cli._errors import EXIT_INPUT, CliError, guarded, using_auth
 from strongroom.cli._output import Format, note, render
-from strongroom.crypto import CryptoError, parse_secret_key
 
 __all__ = ["users"]
 
@@ -37,7 +36,8 @@ SavePassphraseOpt = Annotated[
     bool,
     typer.Option(
         "--save-passphrase",
-        help="Also store the passphrase in the auth file (then the file alone opens the account).",
+        help="Also store the passphrase, in plaintext, in the auth file: then anyone who can read the file "
+        "opens the account (prefer `strongroom unlock`).",
     ),
 ]
 
@@ -47,7 +47,15 @@ SavePassphraseOpt = Annotated[
 def create(
     out: Annotated[
         Path | None,
-        typer.Option("-o", "--out", help="Write the auth file here (mode 0600) instead of stdout."),
+        typer.Option(
+            "-o",
+            "--out",
+            "-a",
+            "--auth",
+            metavar="FILE",
+            help="Write the auth file here (mode 0600; `-` for stdout). Default: the profile's file "
+            "under $XDG_CONFIG_HOME/strongroom/ (see --profile).",
+        ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Full name shown to your connections.")] = None,
     email: Annotated[
@@ -69,7 +77,11 @@ def create(
 
     The auth file holds the secret key, shown nowhere else: keep it (and a copy of the secret key) safe.
     """
-    if out is not None and out.exists() and not force:
+    to_stdout = out == Path("-")
+    chosen = out
+    if not to_stdout:
+        out = resolve_auth(out)
+    if out is not None and not to_stdout and out.exists() and not force:
         raise CliError(
             f"{out} exists and may hold another account's secret key: choose another file or pass --force",
             EXIT_INPUT,
@@ -95,32 +107,30 @@ def create(
         )
 
     auth = run(go())
-    write_auth(auth, out)
-    note(f"Created user {auth.username}.")
+    write_auth(auth, None if to_stdout else out)
+    flag = account_flag(None if to_stdout or chosen is None else out)
+    note(f'Created user {auth.username}. Next, `eval "$(strongroom unlock{flag})"` saves the passphrase.')
 
 
 @users.command("login")
 @guarded
 def login(
     auth_path: AuthOpt = DEFAULT_AUTH,
-    secret_key: Annotated[
-        str | None,
-        typer.Option(
-            "--secret-key", help="Log in on a new device: the secret key (else read from the auth file)."
-        ),
-    ] = None,
     save_passphrase: SavePassphraseOpt = False,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Log in with the secret key and passphrase; writes fresh session tokens to the auth file."""
+    """Log in with the secret key and passphrase; writes fresh session tokens to the auth file.
+
+    With an auth file, its secret key is used. On a new device (no auth file yet) the secret key is
+    asked with a hidden prompt (or read as the first line of piped stdin, the passphrase the second),
+    never taken from the command line, where shell history and `ps` would keep it.
+    """
+    auth_path = resolve_auth(auth_path)
     using_auth(auth_path)
-    if secret_key is not None and auth_path.exists():
-        _refuse_other_account(auth_path, secret_key)
-    existing = load_auth(auth_path) if secret_key is None and auth_path.exists() else None
-    if secret_key is None:
-        secret_key = _ask_secret_key() if existing is None else existing.secret_key
+    existing = load_auth(auth_path) if auth_path.exists() else None
+    secret_key = existing.secret_key if existing is not None else ask_secret("Secret key", "secret key")
     server = Server.choose(url, keystore_url, vault_url, existing)
     label = f"{existing.username} ({auth_path})" if existing else str(auth_path)
     passphrase = ask_passphrase(label, saved=existing.passphrase if existing else None)
@@ -141,30 +151,6 @@ def login(
     auth = run(go())
     write_auth(auth, auth_path)
     note(f"Logged in as {auth.username}.")
-
-
-def _refuse_other_account(path: Path, secret_key: str) -> None:
-    """Refuse to overwrite ``path`` when it holds another account's secret key (it would be lost)."""
-    try:
-        current = load_auth(path).username
-    except ConfigError:
-        return  # not an auth file we can read: nothing of ours to lose
-    try:
-        wanted = parse_secret_key(secret_key).username
-    except CryptoError:
-        raise CliError("the secret key is malformed: expected 1.<username>.<secret>", EXIT_AUTH) from None
-    if current != wanted:
-        raise CliError(f"{path} holds another account ({current}): choose another file with -a", EXIT_INPUT)
-
-
-def _ask_secret_key() -> str:
-    if not sys.stdin.isatty():
-        line = sys.stdin.readline().strip()
-        if not line:
-            raise CliError("no secret key given: pass --secret-key", EXIT_AUTH)
-        return line
-    value: str = click.prompt("Secret key", hide_input=True, err=True, type=str)
-    return value.strip()
 
 
 @users.command("get")
@@ -234,7 +220,11 @@ def logout(
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """End the session and remove its tokens from the auth file (the secret key stays)."""
+    """End the session and remove its tokens from the auth file (the secret key stays).
+
+    Also ends the unlocked session of STRONGROOM_SESSION, if one is set.
+    """
+    auth_path = resolve_auth(auth_path)
     using_auth(auth_path)
     auth = load_auth(auth_path)
     server = Server.choose(url, keystore_url, vault_url, auth)
@@ -253,4 +243,7 @@ def logout(
 
     run(go())
     write_auth(auth.logged_out(), auth_path)
-    note(f"Logged out {auth.username}.")
+    from strongroom.cli._session import lock
+
+    ended = lock()  # the unlocked session (if any) ends with the login it came from
+    note(f"Logged out {auth.username}." + (" The unlocked session ended too." if ended else ""))

@@ -41,3 +41,7 @@ def register(app: typer.Typer) -> None:
         )
         typer.echo(f"Mail worker: delivering to {target} (Ctrl-C stops it)", err=True)
         run_worker(settings)
+
+
+worker_app = typer.Typer(add_completion=False)
+register(worker_app)

@@ -170,6 +170,27 @@ class AccountFlows(Core):
         await self._load_private_dek(kek)
         self._credentials = credentials
 
+    async def resume_unlocked(self, credentials: Credentials, unlock_key: bytes) -> None:
+        """Continue a session with stored tokens and a key from :attr:`unlock_key` (no passphrase).
+
+        For a client that keeps an unlocked session (the CLI's ``strongroom unlock``). Raises
+        :class:`Unauthorized` when a token has expired or was revoked, :class:`CryptoError` when the key
+        does not open the account's data key.
+        """
+        _check_secret_key(credentials.secret_key)
+        self.keystore.use_token(credentials.keystore_token)
+        self.vault.use_token(credentials.vault_token)
+        await self._load_private_dek(unlock_key)
+        self._credentials = credentials
+
+    @property
+    def unlock_key(self) -> bytes:
+        """The key that opens this account without the passphrase (the KEK); keep it only encrypted.
+
+        Raises :class:`NotLoggedIn` before :meth:`log_in`, :meth:`sign_up` or :meth:`resume`.
+        """
+        return self._ring().kek
+
     async def log_out(self, *, everywhere: bool = False) -> None:
         """End the sessions (this one, or every one of the user with ``everywhere``) and forget the keys.
 

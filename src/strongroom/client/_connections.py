@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from strongroom import crypto
 from strongroom.client._core import Core, own_private_key
-from strongroom.client._errors import KeyMismatch
+from strongroom.client._errors import InvalidArgument, KeyMismatch
 from strongroom.client._models import ConnectionRecord, InvitationRecord, PublicKeyRecord
-from strongroom.client._views import Connection, Invitation
+from strongroom.client._views import Connection, Invitation, InvitationPreview
 
 __all__ = ["ConnectionFlows", "local_fingerprint"]
 
@@ -40,16 +40,21 @@ class ConnectionFlows(Core):
     ) -> Invitation:
         """Invite someone to connect (steps 1–9); with ``email`` the Vault mails them the id and token.
 
-        ``nickname`` is the caller's private name for the invitee (encrypted; defaults to ``email``).
-        The returned invitation carries the token: hand it over (or let the mail do it).
+        ``nickname`` is the caller's private name for the invitee (encrypted). Without one, the
+        connection shows the invitee's own profile name once they accept.
+        The returned invitation carries the token: hand it over (or let the mail do it). Raises
+        :class:`InvalidArgument` for one's own address (checked before any key is made).
         """
         flow = "invite"
+        if email is not None:
+            own = (await self.vault.me()).email
+            if own and own.strip().casefold() == email.strip().casefold():
+                raise InvalidArgument(f"{email} is your own address: invite someone else")
         public_key = await self._new_connection_keypair(flow, ("1", "2–4", "5–6"))
         self._step(flow, "7–9", "creating the invitation" + (" (the Vault mails it)" if email else ""))
-        name = nickname or email or "invitee"
         record = await self.vault.create_invitation(
             public_key.id,
-            self._encrypted_name(name),
+            self._encrypted_name(nickname) if nickname else None,
             email=email,
             message=message,
             expires_in=expires_in,
@@ -69,15 +74,39 @@ class ConnectionFlows(Core):
     ) -> Connection:
         """Accept an invitation (steps 10–16); returns the caller's new connection.
 
-        ``nickname`` is the caller's private name for the inviter. Raises Gone for a used, expired or
-        deleted invitation, Conflict when already connected, ValidationFailed for one's own invitation.
+        ``nickname`` is the caller's private name for the inviter (default: the inviter's profile name).
+        The invitation is checked first (:meth:`preview_invitation`), so a bad token fails before the
+        RSA key pair is made. Raises NotFound for an unknown token, Gone for a used, expired or deleted
+        invitation, Conflict when already connected, ValidationFailed for one's own invitation.
         """
         flow = "accept_invitation"
+        self._step(flow, None, "checking the invitation")
+        preview = await self.preview_invitation(token, invitation_id=invitation_id)
         public_key = await self._new_connection_keypair(flow, ("10", "11–13", "14"))
         self._step(flow, "15–16", "accepting the invitation")
+        name = nickname or preview.user_name
         record = await self.vault.create_connection(
-            public_key.id, self._encrypted_name(nickname or "inviter"), token, invitation_id=invitation_id
+            public_key.id, self._encrypted_name(name) if name else None, token, invitation_id=invitation_id
         )
+        return await self._connection(record)
+
+    async def preview_invitation(self, token: str, *, invitation_id: str | None = None) -> InvitationPreview:
+        """Who invites with ``token`` (their profile name, message, expiry), checked exactly as accepting
+        would check it (same errors); changes nothing."""
+        record = await self.vault.preview_invitation(token, invitation_id=invitation_id)
+        return InvitationPreview(
+            id=record.id,
+            user_id=record.user_id,
+            user_name=record.user_name,
+            message=record.message,
+            expires_at=record.expires_at,
+        )
+
+    async def rename_connection(self, connection_id: str, nickname: str) -> Connection:
+        """Change the caller's private (encrypted) name for the other side of a connection."""
+        if not nickname.strip():
+            raise InvalidArgument("the nickname must not be empty")
+        record = await self.vault.update_connection(connection_id, self._encrypted_name(nickname.strip()))
         return await self._connection(record)
 
     async def connections(self) -> list[Connection]:

@@ -42,7 +42,8 @@ __all__ = [
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Schemas are built on first use: a process pays only for the records it reads (CLI start-up).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 R = TypeVar("R", bound=Record)
@@ -200,6 +201,14 @@ class InvitationRecord(Record):
     encrypted_recipient_name: str | None = Field(default=None, repr=False)
     expires_at: datetime | None = None
     state: str | None = None
+
+
+class InvitationPreviewRecord(Record):
+    id: str
+    user_id: str | None = None
+    user_name: str | None = None
+    message: str | None = None
+    expires_at: datetime | None = None
 
 
 class ConnectionRecord(Record):

@@ -19,14 +19,14 @@ class Strongroom(LifecycleFlows, ExportFlows, AttachmentFlows):
             card = await alice.create_card("vehicle", "My car", {"make": "Volvo"})
             invitation = await alice.invite(nickname="Bob", email="bob@example.test")
 
-    Accounts: :meth:`sign_up`, :meth:`log_in`, :meth:`resume`, :meth:`log_out`, :meth:`me`,
-    :meth:`update_profile`. Account lifecycle: :meth:`change_passphrase`, :meth:`new_secret_key`,
-    :meth:`rotate_secret_key`, :meth:`rotate_keys`, :meth:`delete_account`, :meth:`export`,
-    :meth:`import_export`, :meth:`share_events`, :meth:`create_template`. Cards: :meth:`templates`,
-    :meth:`template`, :meth:`create_card`, :meth:`cards`, :meth:`card`, :meth:`update_card`,
-    :meth:`remove_slot`, :meth:`delete_card`. Connections: :meth:`invite`, :meth:`invitations`,
-    :meth:`cancel_invitation`,
-    :meth:`accept_invitation`, :meth:`connections`, :meth:`connection`, :meth:`delete_connection`.
+    Accounts: :meth:`sign_up`, :meth:`log_in`, :meth:`resume`, :meth:`resume_unlocked` (with
+    :attr:`unlock_key`), :meth:`log_out`, :meth:`me`, :meth:`update_profile`. Account lifecycle:
+    :meth:`change_passphrase`, :meth:`new_secret_key`, :meth:`rotate_secret_key`, :meth:`rotate_keys`,
+    :meth:`delete_account`, :meth:`export`, :meth:`import_export`, :meth:`share_events`,
+    :meth:`create_template`. Cards: :meth:`templates`, :meth:`template`, :meth:`create_card`, :meth:`cards`,
+    :meth:`card`, :meth:`update_card`, :meth:`remove_slot`, :meth:`delete_card`. Connections: :meth:`invite`,
+    :meth:`invitations`, :meth:`cancel_invitation`, :meth:`preview_invitation`, :meth:`accept_invitation`,
+    :meth:`connections`, :meth:`connection`, :meth:`rename_connection`, :meth:`delete_connection`.
     Shares: :meth:`share`, :meth:`reshare`, :meth:`shares`, :meth:`get_share`, :meth:`read_share`,
     :meth:`accept_share`, :meth:`update_share`, :meth:`revoke_share`. Client tasks:
     :meth:`client_tasks`, :meth:`run_client_tasks`. Attachments: :meth:`attach_file`,

@@ -18,6 +18,7 @@ from strongroom.client._models import (
     AttachmentRecord,
     ClientTaskRecord,
     ConnectionRecord,
+    InvitationPreviewRecord,
     InvitationRecord,
     ItemRecord,
     OnShareRecord,
@@ -273,18 +274,20 @@ class VaultClient:
     async def create_invitation(
         self,
         public_key_id: str,
-        encrypted_recipient_name: str,
+        encrypted_recipient_name: str | None,
         *,
         email: str | None = None,
         message: str | None = None,
         expires_in: int | None = None,
     ) -> InvitationRecord:
         """``POST /invitations`` (the Vault mails ``email`` the invitation id and token)."""
-        body: dict[str, Any] = {
-            "public_key_id": public_key_id,
-            "encrypted_recipient_name": encrypted_recipient_name,
-        }
-        for key, value in (("email", email), ("message", message), ("expires_in", expires_in)):
+        body: dict[str, Any] = {"public_key_id": public_key_id}
+        for key, value in (
+            ("encrypted_recipient_name", encrypted_recipient_name),
+            ("email", email),
+            ("message", message),
+            ("expires_in", expires_in),
+        ):
             if value is not None:
                 body[key] = value
         data = await self.api.call("POST", "/invitations", body=body)
@@ -302,21 +305,38 @@ class VaultClient:
     async def create_connection(
         self,
         public_key_id: str,
-        encrypted_recipient_name: str,
+        encrypted_recipient_name: str | None,
         invitation_token: str,
         *,
         invitation_id: str | None = None,
     ) -> ConnectionRecord:
         """``POST /connections``: accept an invitation; returns the accepter's connection record."""
-        body: dict[str, Any] = {
-            "public_key_id": public_key_id,
-            "encrypted_recipient_name": encrypted_recipient_name,
-            "invitation_token": invitation_token,
-        }
+        body: dict[str, Any] = {"public_key_id": public_key_id, "invitation_token": invitation_token}
+        if encrypted_recipient_name is not None:
+            body["encrypted_recipient_name"] = encrypted_recipient_name
         if invitation_id is not None:
             body["invitation_id"] = invitation_id
         data = await self.api.call("POST", "/connections", body=body)
         return parse(ConnectionRecord, data, "connection", where="POST /connections")
+
+    async def preview_invitation(
+        self, invitation_token: str, *, invitation_id: str | None = None
+    ) -> InvitationPreviewRecord:
+        """``POST /connections/preview``: the invitation a token opens, checked as accepting it would be."""
+        body: dict[str, Any] = {"invitation_token": invitation_token}
+        if invitation_id is not None:
+            body["invitation_id"] = invitation_id
+        data = await self.api.call("POST", "/connections/preview", body=body)
+        return parse(InvitationPreviewRecord, data, "invitation", where="POST /connections/preview")
+
+    async def update_connection(self, connection_id: str, encrypted_recipient_name: str) -> ConnectionRecord:
+        """``PATCH /connections/{id}``: the caller's new (encrypted) nickname for the other user."""
+        data = await self.api.call(
+            "PATCH",
+            f"/connections/{_seg(connection_id)}",
+            body={"encrypted_recipient_name": encrypted_recipient_name},
+        )
+        return parse(ConnectionRecord, data, "connection", where="PATCH /connections/{id}")
 
     async def connections(self) -> list[ConnectionRecord]:
         """``GET /connections`` (every page)."""

@@ -20,6 +20,7 @@ __all__ = [
     "Connection",
     "Credentials",
     "Invitation",
+    "InvitationPreview",
     "ProgressCallback",
     "Share",
     "SharedCard",
@@ -169,6 +170,17 @@ class Invitation:
     sent_at: datetime | None
     expires_at: datetime | None
     state: str | None
+
+
+@dataclass(frozen=True)
+class InvitationPreview:
+    """An invitation as its token shows it before accepting: who invites, their message, the expiry."""
+
+    id: str
+    user_id: str | None
+    user_name: str | None
+    message: str | None
+    expires_at: datetime | None
 
 
 @dataclass(frozen=True)

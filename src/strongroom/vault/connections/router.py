@@ -11,7 +11,14 @@ from strongroom.kit.errors import error_responses
 from strongroom.kit.pagination import ListPage
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.connections import service
-from strongroom.vault.connections.schemas import ConnectionEnvelope, ConnectionIn, ConnectionsOut
+from strongroom.vault.connections.schemas import (
+    ConnectionEnvelope,
+    ConnectionIn,
+    ConnectionsOut,
+    ConnectionUpdate,
+    InvitationPreviewEnvelope,
+    InvitationPreviewIn,
+)
 from strongroom.vault.deps import Now
 
 router = APIRouter(tags=["connections"])
@@ -28,6 +35,33 @@ async def create_connection(
 ) -> ConnectionEnvelope:
     """Accept an invitation; answers the caller's own connection record."""
     return ConnectionEnvelope(connection=await service.accept_invitation(session, principal, body, now))
+
+
+@router.post(
+    "/connections/preview",
+    response_model=InvitationPreviewEnvelope,
+    responses=error_responses(401, 404, 409, 410, 422),
+)
+async def preview_invitation(
+    body: InvitationPreviewIn, principal: CurrentUser, session: DbSession, now: Now
+) -> InvitationPreviewEnvelope:
+    """Check an invitation token as accepting it would (same errors) and say who invites; changes nothing."""
+    return InvitationPreviewEnvelope(
+        invitation=await service.preview_invitation(session, principal, body, now)
+    )
+
+
+@router.patch(
+    "/connections/{connection_id}",
+    response_model=ConnectionEnvelope,
+    responses=error_responses(401, 404, 422),
+)
+async def rename_connection(
+    body: ConnectionUpdate, principal: CurrentUser, session: DbSession, connection_id: uuid.UUID, now: Now
+) -> ConnectionEnvelope:
+    """Change the caller's own (encrypted) nickname for the other user."""
+    connection = await service.rename_connection(session, principal, connection_id, body, now)
+    return ConnectionEnvelope(connection=connection)
 
 
 @router.get("/connections", response_model=ConnectionsOut, responses=error_responses(401, 422))

@@ -24,6 +24,37 @@ class ConnectionIn(BaseModel):
     encrypted_recipient_name: str | None = Field(default=None, max_length=MAX_ENCRYPTED_VALUE)
 
 
+class InvitationPreviewIn(BaseModel):
+    """``POST /connections/preview``: the invitation a token opens, checked as accepting it would be."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    invitation_token: str = Field(min_length=1, max_length=200)
+    invitation_id: uuid.UUID | None = None
+
+
+class InvitationPreviewOut(BaseModel):
+    """Who invites (their profile name), and until when: shown before any key is made for accepting."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    user_name: str | None
+    message: str | None
+    expires_at: datetime
+
+
+class InvitationPreviewEnvelope(BaseModel):
+    invitation: InvitationPreviewOut
+
+
+class ConnectionUpdate(BaseModel):
+    """``PATCH /connections/{id}``: the caller's new nickname for the other user (encrypted)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    encrypted_recipient_name: str = Field(min_length=1, max_length=MAX_ENCRYPTED_VALUE)
+
+
 class ConnectionOut(BaseModel):
     """One user's record of a connection (the 0.9 fields, plus fingerprints and ``created_at``).
 

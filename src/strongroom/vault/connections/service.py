@@ -13,14 +13,22 @@ from strongroom.kit.errors import AppError, conflict, invalid, not_found
 from strongroom.kit.ids import new_id
 from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.kit.tokens import hash_token
+from strongroom.vault.accounts import repository as accounts
 from strongroom.vault.auth import Principal
 from strongroom.vault.connections import hooks
 from strongroom.vault.connections import repository as repo
 from strongroom.vault.connections.repository import ConnectionView
-from strongroom.vault.connections.schemas import ConnectionIn, ConnectionOut, ConnectionsOut
+from strongroom.vault.connections.schemas import (
+    ConnectionIn,
+    ConnectionOut,
+    ConnectionsOut,
+    ConnectionUpdate,
+    InvitationPreviewIn,
+    InvitationPreviewOut,
+)
 from strongroom.vault.invitations import repository as invitations
 from strongroom.vault.keys import repository as keys
-from strongroom.vault.models import Connection, InvitationState
+from strongroom.vault.models import Connection, Invitation, InvitationState
 from strongroom.vault.validation import check_encrypted
 
 log = logging.getLogger("strongroom.vault.connections")
@@ -61,6 +69,63 @@ def _already_connected(connection_id: uuid.UUID) -> AppError:
     return conflict("already_connected", f"already connected: connection {connection_id}")
 
 
+async def _acceptable(
+    session: AsyncSession,
+    principal: Principal,
+    token: str,
+    invitation_id: uuid.UUID | None,
+    now: datetime,
+) -> Invitation:
+    """The invitation ``token`` opens, if the caller may accept it now (the errors of accepting)."""
+    invitation = await invitations.by_token_hash(session, hash_token(token))
+    if invitation is None or (invitation_id is not None and invitation_id != invitation.id):
+        raise not_found("invitation")
+    if invitation.user_id == principal.user_id:
+        raise invalid("cannot_accept_own_invitation", "you cannot accept your own invitation")
+    if invitation.state != InvitationState.NEW.value or invitation.expires_at <= now:
+        raise _gone(invitation.state)
+    existing = await repo.connection_with(session, principal.user_id, invitation.user_id)
+    if existing is not None:
+        raise _already_connected(existing.id)
+    return invitation
+
+
+async def preview_invitation(
+    session: AsyncSession, principal: Principal, body: InvitationPreviewIn, now: datetime
+) -> InvitationPreviewOut:
+    """What accepting ``body.invitation_token`` would connect the caller to, checked exactly as
+    :func:`accept_invitation` checks it (same errors), so a client can refuse before making any key."""
+    invitation = await _acceptable(session, principal, body.invitation_token, body.invitation_id, now)
+    inviter = await accounts.user_by_id(session, invitation.user_id)
+    return InvitationPreviewOut(
+        id=invitation.id,
+        user_id=invitation.user_id,
+        user_name=inviter.full_name if inviter is not None else None,
+        message=invitation.message,
+        expires_at=invitation.expires_at,
+    )
+
+
+async def rename_connection(
+    session: AsyncSession,
+    principal: Principal,
+    connection_id: uuid.UUID,
+    body: ConnectionUpdate,
+    now: datetime,
+) -> ConnectionOut:
+    """Replace the caller's (encrypted) nickname for the other user; the other side's record is untouched."""
+    mine = await repo.own_connection(session, principal.user_id, connection_id)
+    if mine is None:
+        raise not_found("connection")
+    check_encrypted(body.encrypted_recipient_name, "connection", field="encrypted_recipient_name")
+    mine.encrypted_recipient_name = body.encrypted_recipient_name
+    mine.updated_at = now
+    await session.flush()
+    view = await repo.view(session, principal.user_id, mine.id)
+    assert view is not None
+    return connection_out(view)
+
+
 async def accept_invitation(
     session: AsyncSession, principal: Principal, body: ConnectionIn, now: datetime
 ) -> ConnectionOut:
@@ -71,21 +136,12 @@ async def accept_invitation(
     ``cannot_accept_own_invitation``; 409 ``already_connected`` (message names the caller's existing
     connection). Of racing accepts of one invitation exactly one succeeds.
     """
-    invitation = await invitations.by_token_hash(session, hash_token(body.invitation_token))
-    if invitation is None or (body.invitation_id is not None and body.invitation_id != invitation.id):
-        raise not_found("invitation")
-    if invitation.user_id == principal.user_id:
-        raise invalid("cannot_accept_own_invitation", "you cannot accept your own invitation")
-    if invitation.state != InvitationState.NEW.value or invitation.expires_at <= now:
-        raise _gone(invitation.state)
+    invitation = await _acceptable(session, principal, body.invitation_token, body.invitation_id, now)
     key = await keys.own_key(session, principal.user_id, body.public_key_id)
     if key is None:
         raise not_found("public key")
     if body.encrypted_recipient_name is not None:
         check_encrypted(body.encrypted_recipient_name, "connection", field="encrypted_recipient_name")
-    existing = await repo.connection_with(session, principal.user_id, invitation.user_id)
-    if existing is not None:
-        raise _already_connected(existing.id)
     if not await invitations.mark_accepted(session, invitation.id, principal.user_id, now):
         state = await invitations.state_of(session, invitation.id)
         assert state is not None

@@ -96,6 +96,10 @@ async def create_invitation(
     if body.encrypted_recipient_name is not None:
         check_encrypted(body.encrypted_recipient_name, "invitation", field="encrypted_recipient_name")
     email = check_email(body.email) if body.email else None
+    # The same mailbox however spelt (case, +tag): the sender's own address is no invitee.
+    own = inviter.email if inviter is not None else None
+    if email is not None and own and mailbox_key(own) == mailbox_key(email):
+        raise invalid("cannot_invite_yourself", "you cannot invite your own address")
     lifetime = body.expires_in if body.expires_in is not None else settings.invitation_lifetime
     if not 60 <= lifetime <= settings.invitation_max_lifetime:
         raise invalid(
@@ -136,6 +140,7 @@ async def create_invitation(
             token=token,
             expires_at=invitation.expires_at,
             server_url=settings.public_url,
+            recipient=email,
         )
         await outbox.enqueue(
             session,

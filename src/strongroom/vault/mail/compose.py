@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import textwrap
 import uuid
 from datetime import datetime
@@ -9,9 +10,17 @@ from datetime import datetime
 from strongroom.kit.clock import isoformat
 
 
-def accept_command(invitation_id: uuid.UUID, token: str) -> str:
-    """The exact shell command that accepts the invitation."""
-    return f"strongroom connections accept --invitation-id {invitation_id} --token {token}"
+def accept_command(invitation_id: uuid.UUID, token: str, server_url: str = "") -> str:
+    """The exact shell command that accepts the invitation (on the server ``server_url``)."""
+    url = f" --url {shlex.quote(server_url)}" if server_url else ""
+    return f"strongroom connections accept{url} --invitation-id {invitation_id} --token {shlex.quote(token)}"
+
+
+def sign_up_command(server_url: str, recipient: str | None) -> str:
+    """The command that makes an account on ``server_url`` for the invitee (who may have none yet)."""
+    url = f" --url {shlex.quote(server_url)}" if server_url else ""
+    email = f" --email {shlex.quote(recipient)}" if recipient else ""
+    return f"strongroom users create{url}{email}"
 
 
 UNVERIFIED = "A Strongroom user with an unverified address"
@@ -39,6 +48,7 @@ def invitation_mail(
     token: str,
     expires_at: datetime,
     server_url: str,
+    recipient: str | None = None,
 ) -> tuple[str, str]:
     """``(subject, body)`` of an invitation mail. The body holds the token: the outbox blanks it once sent.
 
@@ -73,7 +83,13 @@ def invitation_mail(
         "",
         "To accept, run:",
         "",
-        f"    {accept_command(invitation_id, token)}",
+        f"    {accept_command(invitation_id, token, server_url)}",
+        "",
+        "New to Strongroom? Install it (pip install strongroom), then create",
+        "your account and accept:",
+        "",
+        f"    {sign_up_command(server_url, recipient)}",
+        f"    {accept_command(invitation_id, token, server_url)}",
         "",
         f"Server: {server_url}",
         f"The invitation expires at {isoformat(expires_at)}. It works once.",
