@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
 from strongroom.keystore.app import create_app as create_keystore
@@ -22,6 +22,7 @@ from strongroom.kit.errors import error_response
 from strongroom.kit.logging import configure_logging
 from strongroom.kit.migrate import upgrade
 from strongroom.kit.settings import Services, Settings
+from strongroom import web
 from strongroom.vault.app import create_app as create_vault
 
 
@@ -71,8 +72,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
+    routes: list[BaseRoute] = [Route("/health", health), Mount("/keystore", keystore), Mount("/vault", vault)]
+    if settings.web and web.available():
+        routes += web.routes()
     app = Starlette(
-        routes=[Route("/health", health), Mount("/keystore", keystore), Mount("/vault", vault)],
+        routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error},
     )
@@ -109,7 +113,10 @@ async def migrate(settings: Settings) -> None:
 
 def _prefixes(settings: Settings) -> list[tuple[str, str]]:
     if settings.services is Services.BOTH:
-        return [("Keystore", "/keystore"), ("Vault", "/vault")]
+        served = [("Keystore", "/keystore"), ("Vault", "/vault")]
+        if settings.web and web.available():
+            served.append(("Web", "/"))
+        return served
     return [(settings.services.value.capitalize(), "")]
 
 
@@ -177,6 +184,10 @@ def serve(
                 return
             await asyncio.sleep(0.05)
         port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
+        if "public_url" not in settings.model_fields_set and settings.port == 0:
+            # The default public URL names the port asked for; with --port 0 it is only known now, before
+            # any request: links in mails name the real one.
+            settings.public_url = f"http://{host}:{port}"
         if on_ready is not None:
             on_ready([(name, f"http://{host}:{port}{p}") for name, p in _prefixes(settings)])
         await task

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strongroom.kit.errors import invalid, not_found
 from strongroom.kit.ids import new_id
 from strongroom.kit.ratelimit import RateLimiter, enforce
-from strongroom.kit.settings import Settings
+from strongroom.kit.settings import Services, Settings
 from strongroom.kit.tokens import hash_token, new_token
 from strongroom.vault.auth import Principal
 from strongroom.vault.invitations import repository as repo
@@ -115,6 +115,7 @@ async def create_invitation(
             token=token,
             expires_at=invitation.expires_at,
             server_url=settings.public_url,
+            web_url=settings.public_url if settings.web and settings.services is Services.BOTH else None,
         )
         await outbox.enqueue(
             session,

@@ -11,6 +11,11 @@ from strongroom.kit.clock import isoformat
 ANONYMOUS = "A Strongroom user"
 
 
+def accept_link(web_url: str, invitation_id: uuid.UUID, token: str) -> str:
+    """The web client's accept page; the token is in the fragment, which browsers never send to a server."""
+    return f"{web_url.rstrip('/')}/#/accept?invitation={invitation_id}&token={token}"
+
+
 def accept_command(invitation_id: uuid.UUID, token: str) -> str:
     """The exact shell command that accepts the invitation."""
     return f"strongroom connections accept --invitation-id {invitation_id} --token {token}"
@@ -24,6 +29,7 @@ def invitation_mail(
     token: str,
     expires_at: datetime,
     server_url: str,
+    web_url: str | None = None,
 ) -> tuple[str, str]:
     """``(subject, body)`` of an invitation mail. The body holds the token: the outbox blanks it once sent."""
     who = (inviter_name or "").strip() or ANONYMOUS
@@ -41,7 +47,11 @@ def invitation_mail(
         f"Invitation id: {invitation_id}",
         f"Token: {token}",
         "",
-        "To accept, run:",
+    ]
+    if web_url:
+        lines += ["To accept in your browser, open:", "", f"    {accept_link(web_url, invitation_id, token)}", ""]
+    lines += [
+        "To accept, run:" if not web_url else "Or, at a shell, run:",
         "",
         f"    {accept_command(invitation_id, token)}",
         "",
