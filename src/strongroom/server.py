@@ -184,7 +184,7 @@ def serve(
                 return
             await asyncio.sleep(0.05)
         port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
-        if "public_url" not in settings.model_fields_set and settings.port == 0:
+        if settings.port == 0 and settings.public_url == f"http://{settings.host}:0":
             # The default public URL names the port asked for; with --port 0 it is only known now, before
             # any request: links in mails name the real one.
             settings.public_url = f"http://{host}:{port}"

@@ -1,6 +1,6 @@
 // Shared pieces of the views: error messages people can act on, progress, a loader hook, the app context.
-import { createContext, type ComponentChildren } from "preact";
-import { useCallback, useContext, useEffect, useState } from "preact/hooks";
+import { cloneElement, createContext, type VNode } from "preact";
+import { useCallback, useContext, useEffect, useId, useState } from "preact/hooks";
 import { CryptoFormatError, DecryptionError } from "../crypto";
 import { InvalidSecretKey, WrongPassphrase } from "../client/account";
 import type { Core, Step } from "../client/core";
@@ -138,17 +138,23 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[] = []): { data: 
   return { data, error, loading, reload: () => setTick((t) => t + 1) };
 }
 
-export function Field(props: {
-  label: string;
-  children: ComponentChildren;
-  hint?: string;
-}): preact.JSX.Element {
+/** A labelled control: the <label> names it (for=id), the hint describes it (aria-describedby). */
+export function Field(props: { label: string; children: VNode<Record<string, unknown>>; hint?: string }): preact.JSX.Element {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const control = cloneElement(props.children, { id, "aria-describedby": props.hint ? hintId : undefined });
   return (
-    <label class="field">
-      <span class="field-label">{props.label}</span>
-      {props.children}
-      {props.hint ? <span class="hint">{props.hint}</span> : null}
-    </label>
+    <div class="field">
+      <label for={id} class="field-label">
+        {props.label}
+      </label>
+      {control}
+      {props.hint ? (
+        <span class="hint" id={hintId}>
+          {props.hint}
+        </span>
+      ) : null}
+    </div>
   );
 }
 
