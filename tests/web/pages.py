@@ -80,7 +80,7 @@ def sign_up(
 def log_in(page: Page, secret_key: str, passphrase: str) -> None:
     page.get_by_role("tab", name="Log in").click()
     form = page.get_by_role("form", name="Log in")
-    form.get_by_label("Secret key").fill(secret_key)
+    form.get_by_label("Secret key", exact=True).fill(secret_key)
     form.get_by_label("Passphrase", exact=True).fill(passphrase)
     form.get_by_role("button", name="Log in").click()
 

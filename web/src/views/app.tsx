@@ -47,6 +47,8 @@ export function App(): preact.JSX.Element {
   const [expired, setExpired] = useState(false);
   const [pending, setPending] = useState<PendingInvitation | null>(() => takeInvitation());
   const [idle, setIdle] = useState(idleMinutes());
+  // Clicking the menu entry of the screen already open loads it afresh.
+  const [visit, setVisit] = useState(0);
   const [tasks, setTasks] = useState<TaskState>({ running: false, done: 0, total: 0, message: "" });
   const hash = useHash();
   const running = useRef(false);
@@ -176,7 +178,7 @@ export function App(): preact.JSX.Element {
       <div class="shell">
         <header>
           <span class="brand">Strongroom</span>
-          <nav aria-label="Main">
+          <nav aria-label="Main" onClick={() => setVisit((v) => v + 1)}>
             <a href="#/cards" aria-current={hash.startsWith("#/cards") ? "page" : undefined}>
               Cards
             </a>
@@ -210,7 +212,7 @@ export function App(): preact.JSX.Element {
           {tasks.message}
         </p>
         <main inert={expired} aria-hidden={expired ? "true" : undefined}>
-          {pending ? <AcceptInvitation pending={pending} onDone={() => setPending(null)} /> : <Route hash={hash} onIdle={setIdle} onLogOutEverywhere={() => void doLogOut(true)} />}
+          {pending ? <AcceptInvitation pending={pending} onDone={() => setPending(null)} /> : <Route key={`${hash}|${visit}`} hash={hash} onIdle={setIdle} onLogOutEverywhere={() => void doLogOut(true)} />}
         </main>
         {expired ? (
           <div class="overlay" role="dialog" aria-modal="true" aria-label="Session ended">

@@ -126,6 +126,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[] = []): { data: 
       },
       (e: unknown) => {
         if (!live) return;
+        setData(null); // nothing stale stays on screen (a revoked share's values go with it)
         setError(e);
         setLoading(false);
       },
