@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
+from strongroom import web
 from strongroom.keystore.app import create_app as create_keystore
 from strongroom.kit.clock import Clock
 from strongroom.kit.db import create_engine, ensure_sqlite_dir
@@ -22,7 +23,6 @@ from strongroom.kit.errors import error_response
 from strongroom.kit.logging import configure_logging
 from strongroom.kit.migrate import upgrade
 from strongroom.kit.settings import Services, Settings
-from strongroom import web
 from strongroom.vault.app import create_app as create_vault
 
 

@@ -1,4 +1,4 @@
-"""Real Chromium (Debian's ``chromium`` package) driven by Playwright: launch flags, paths, the web sources."""
+"""Real Chromium (Debian's ``chromium`` package) driven by Playwright: launch flags and paths."""
 
 from __future__ import annotations
 

@@ -33,7 +33,9 @@ def mail_body(raw: str) -> str:
     message: Message = email.message_from_string(raw)
     part = next((p for p in message.walk() if p.get_content_type() == "text/plain"), message)
     payload = part.get_payload(decode=True)
-    return payload.decode(part.get_content_charset() or "utf-8") if isinstance(payload, bytes) else str(payload)
+    return (
+        payload.decode(part.get_content_charset() or "utf-8") if isinstance(payload, bytes) else str(payload)
+    )
 
 
 def invitation_link(raw_mail: str) -> str:
@@ -133,7 +135,13 @@ def open_card(page: Page, label: str) -> None:
 
 
 def share_card(
-    page: Page, label: str, connection: str, *, slot: str | None = None, terms: str = "", distributable: bool = False
+    page: Page,
+    label: str,
+    connection: str,
+    *,
+    slot: str | None = None,
+    terms: str = "",
+    distributable: bool = False,
 ) -> None:
     open_card(page, label)
     form = page.get_by_role("form", name="Share this card")

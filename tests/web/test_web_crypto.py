@@ -59,14 +59,16 @@ def test_python_reads_what_the_page_writes(harness: Page) -> None:
     made: dict[str, Any] = harness.evaluate("(c) => strongroomHarness.write(c)", CRYPPO)
     kek = crypto.b64decode(made["kek_b64"])
     for item in made["aes"]:
-        assert crypto.decrypt_with_key(crypto.b64decode(item["key_b64"]), item["serialized"]) == crypto.b64decode(
-            item["plaintext_b64"]
-        ), item["name"]
+        assert crypto.decrypt_with_key(
+            crypto.b64decode(item["key_b64"]), item["serialized"]
+        ) == crypto.b64decode(item["plaintext_b64"]), item["name"]
         # The page writes exactly the canonical form: re-serializing the parse gives the same string.
         assert crypto.serialize_encrypted(crypto.parse_encrypted(item["serialized"])) == item["serialized"]
     for item in made["rsa"]:
         private = CRYPPO["rsa_keys"][item["key"]]["private_pem"]
-        assert crypto.decrypt_with_private_key(private, item["serialized"]) == crypto.b64decode(item["plaintext_b64"])
+        assert crypto.decrypt_with_private_key(private, item["serialized"]) == crypto.b64decode(
+            item["plaintext_b64"]
+        )
     for item in made["signatures"]:
         pair = CRYPPO["rsa_keys"][item["key"]]
         assert crypto.verify(pair["public_pem"], item["serialized"]) == crypto.b64decode(item["data_b64"])
@@ -91,7 +93,9 @@ def test_python_reads_what_the_page_writes(harness: Page) -> None:
     account = made["account"]
     assert crypto.parse_secret_key(account["secret_key"]).username == "webuser"
     password = crypto.derive_srp_password(account["passphrase"], account["secret_key"])
-    assert crypto.create_verifier("webuser", password, bytes.fromhex(account["salt"]))[1] == account["verifier"]
+    assert (
+        crypto.create_verifier("webuser", password, bytes.fromhex(account["salt"]))[1] == account["verifier"]
+    )
     pdk = crypto.derive_pdk(account["passphrase"], account["secret_key"])
     assert crypto.unwrap_key(pdk, account["wrapped_kek"]) == kek
     crypto.check_verifier(account["salt"], account["verifier"])

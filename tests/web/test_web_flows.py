@@ -67,7 +67,9 @@ class Browsers:
 
 
 @pytest.fixture(scope="module")
-def people(browser: Browser, server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browsers]:
+def people(
+    browser: Browser, server: WebServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browsers]:
     """Alice signs up and invites Bob by mail; Bob opens the mailed link, signs up there and accepts."""
     contexts = [browser.new_context(accept_downloads=True) for _ in range(2)]
     for context in contexts:
@@ -138,12 +140,16 @@ def test_share_with_terms_accept_read_edit_and_revoke(people: Browsers) -> None:
     expect(bob.get_by_role("alert")).to_have_text(re.compile("no longer available"))
     expect(bob.get_by_text(CANARIES["gate_new"])).to_have_count(0)
     nav(bob, "Shared with me")
-    expect(bob.get_by_role("list", name="Shares you received").get_by_role("link", name="Gate code")).to_have_count(0)
+    expect(
+        bob.get_by_role("list", name="Shares you received").get_by_role("link", name="Gate code")
+    ).to_have_count(0)
 
 
 def test_one_slot_with_expiry_change_and_on_share_control(people: Browsers) -> None:
     alice, bob = people.alice, people.bob
-    create_card(alice, "Wi-Fi network", "Home wifi", {"Network name": "home-net", "Password": CANARIES["wifi"]})
+    create_card(
+        alice, "Wi-Fi network", "Home wifi", {"Network name": "home-net", "Password": CANARIES["wifi"]}
+    )
     share_card(alice, "Home wifi", "Bob", slot="Password")
     open_incoming(bob, "Home wifi")
     expect(bob.get_by_role("heading", name="Home wifi")).to_be_visible(timeout=SLOW)
@@ -164,7 +170,9 @@ def test_wrong_passphrase_and_malformed_secret_key_change_nothing(people: Browse
     try:
         page.goto(people.alice.url.split("#")[0])
         log_in(page, people.alice_key, "not alice's passphrase")
-        expect(page.get_by_role("alert")).to_have_text(re.compile("Wrong passphrase or secret key"), timeout=SLOW)
+        expect(page.get_by_role("alert")).to_have_text(
+            re.compile("Wrong passphrase or secret key"), timeout=SLOW
+        )
         shot(page, "10-wrong-passphrase")
         log_in(page, "1.nobody.not base58 !", "whatever passphrase")
         expect(page.get_by_role("alert")).to_have_text(re.compile("secret key is malformed"))
@@ -196,14 +204,18 @@ def test_cancelled_invitation_link_is_refused(people: Browsers, server: WebServe
     expect(alice.get_by_role("button", name="Cancel invitation to nobody@example.test")).to_have_count(0)
     bob.goto(link)
     accept_invitation(bob, "Nobody")
-    expect(bob.get_by_role("alert")).to_have_text(re.compile("no longer available|deleted|expired"), timeout=SLOW)
+    expect(bob.get_by_role("alert")).to_have_text(
+        re.compile("no longer available|deleted|expired"), timeout=SLOW
+    )
     bob.get_by_role("button", name="Not now").click()
 
 
 def test_mixed_clients_share_both_ways(people: Browsers, server: WebServer, tmp_path: Path) -> None:
     """A CLI user accepts the browser user's mailed invitation; each shares a card, the other reads it."""
     shell = Shell(server.e2e, tmp_path)
-    created = shell("users", "create", "-o", "carol.yaml", "--name", "Carol Cli", "--email", "carol@example.test")
+    created = shell(
+        "users", "create", "-o", "carol.yaml", "--name", "Carol Cli", "--email", "carol@example.test"
+    )
     assert created.code == 0, created.stderr
     alice = people.alice
     invite(alice, "carol@example.test", "Carol")

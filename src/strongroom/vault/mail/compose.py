@@ -49,7 +49,12 @@ def invitation_mail(
         "",
     ]
     if web_url:
-        lines += ["To accept in your browser, open:", "", f"    {accept_link(web_url, invitation_id, token)}", ""]
+        lines += [
+            "To accept in your browser, open:",
+            "",
+            f"    {accept_link(web_url, invitation_id, token)}",
+            "",
+        ]
     lines += [
         "To accept, run:" if not web_url else "Or, at a shell, run:",
         "",
