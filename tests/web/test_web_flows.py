@@ -6,7 +6,9 @@ browsers' storage."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,9 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from strongroom import crypto
 from tests.e2e.conftest import Shell
+from tests.security.leaks import NeedleSet
 from tests.web.pages import (
     SLOW,
     Person,
@@ -254,3 +258,87 @@ def test_mixed_clients_share_both_ways(people: Browsers, server: WebServer, tmp_
     open_incoming(alice, "From the shell")
     expect(alice.get_by_role("heading", name="From the shell")).to_be_visible(timeout=SLOW)
     assert shared_values(alice) == {"Note": CANARIES["cli"]}
+
+
+def _client_keys(keystore_db: Path, person: Person, secret_key: str, needles: NeedleSet) -> int:
+    """Add the person's derived secrets and every key their page made (opened here from the wrapped copies
+    the Keystore holds) to ``needles``; returns how many keys were opened."""
+    pdk = crypto.derive_pdk(person.passphrase, secret_key)
+    needles.key(f"{person.name} PDK", pdk)
+    needles.key(f"{person.name} SRP password", crypto.derive_srp_password(person.passphrase, secret_key)[:32])
+    needles.text(f"{person.name} passphrase", person.passphrase)
+    needles.text(f"{person.name} secret key", secret_key)
+    needles.text(f"{person.name} secret", crypto.parse_secret_key(secret_key).secret)
+    opened = 0
+    with sqlite3.connect(f"file:{keystore_db}?mode=ro", uri=True) as db:
+        keks = []
+        for (wrapped,) in db.execute("SELECT serialized_key FROM key_encryption_keys"):
+            with contextlib.suppress(crypto.CryptoError):
+                keks.append(crypto.unwrap_key(pdk, wrapped))
+        assert len(keks) == 1, f"{person.name}'s KEK did not open with their PDK"
+        kek = keks[0]
+        needles.key(f"{person.name} KEK", kek)
+        for table, column in (
+            ("data_encryption_keys", "serialized_key"),
+            ("encryption_space_keys", "serialized_key"),
+        ):
+            with contextlib.suppress(sqlite3.OperationalError):
+                for (wrapped,) in db.execute(f"SELECT {column} FROM {table}"):
+                    with contextlib.suppress(crypto.CryptoError):
+                        needles.key(f"{person.name} data key from {table}", crypto.unwrap_key(kek, wrapped))
+                        opened += 1
+        for (wrapped,) in db.execute("SELECT encrypted_serialized_key FROM keypairs"):
+            with contextlib.suppress(crypto.CryptoError):
+                needles.private_key(f"{person.name} private key", crypto.unwrap_private_key(kek, wrapped))
+                opened += 1
+    return opened
+
+
+def test_canary_audit_after_the_browser_flow(people: Browsers, server: WebServer) -> None:
+    """No slot value, passphrase, secret key or raw key in any database file (WAL and journals too), mail,
+    server log, or the browsers' storage (cookies, local and session storage, IndexedDB)."""
+    keystore_db = server.data_dir / "keystore.sqlite3"
+    needles = NeedleSet()
+    for label, value in CANARIES.items():
+        needles.text(f"slot value {label}", value)
+    opened = _client_keys(keystore_db, ALICE, people.alice_key, needles)
+    opened += _client_keys(keystore_db, BOB, people.bob_key, needles)
+    assert opened >= 6, "the audit opened too few of the page's keys to be meaningful"
+
+    problems: list[str] = []
+    files = [p for p in sorted(server.data_dir.rglob("*")) if p.is_file()]
+    assert any(p.name.startswith("vault.sqlite3") for p in files)
+    assert any(p.parent.name == "new" for p in files), "no delivered mail to audit"
+    seen = b""
+    for path in [*files, server.log_path]:
+        data = path.read_bytes()
+        seen += data
+        problems.extend(
+            f"{path.relative_to(server.data_dir.parent)}: {hit}" for hit in needles.found_in(data)
+        )
+    # The audit can see: what the server may know is there (so an unreadable dump cannot pass).
+    assert b"alice@example.test" in seen
+    assert b"Aes256Gcm." in seen
+    assert b'"route": "/srp/session"' in server.log_path.read_bytes() or b"/srp/session" in seen
+
+    for name, page, key in (("Alice", people.alice, people.alice_key), ("Bob", people.bob, people.bob_key)):
+        stored = page.evaluate(
+            """async () => ({
+                local: JSON.stringify(Object.entries(localStorage)),
+                session: JSON.stringify(Object.entries(sessionStorage)),
+                cookie: document.cookie,
+                idb: JSON.stringify(await indexedDB.databases()),
+                url: location.href,
+            })"""
+        )
+        assert stored["session"] == "[]"
+        assert stored["cookie"] == ""
+        assert stored["idb"] == "[]"
+        assert "token" not in stored["url"]
+        local = stored["local"].encode()
+        hits = needles.found_in(local)
+        # The one labelled exception: a secret key remembered on request (neither person asked for it here).
+        assert hits == [], f"{name}'s browser storage holds {hits}"
+        assert key.encode() not in local
+        assert page.context.cookies() == []
+    assert problems == []
