@@ -39,11 +39,16 @@ def web_tool(name: str) -> Path:
 
 def bundle_harness(out_dir: Path) -> str:
     """The crypto harness (web/test/harness.ts and the page's crypto module) as one script."""
-    out = out_dir / "harness.js"
+    return bundle_script("test/harness.ts", out_dir)
+
+
+def bundle_script(entry: str, out_dir: Path) -> str:
+    """``entry`` (a path under web/) and what it imports, bundled by esbuild into one classic script."""
+    out = out_dir / (Path(entry).stem + ".js")
     subprocess.run(
         [
             str(web_tool("esbuild")),
-            "test/harness.ts",
+            entry,
             "--bundle",
             "--format=iife",
             "--target=es2022",

@@ -52,10 +52,12 @@ def start_server(data_dir: Path, log_path: Path, **env: str) -> WebServer:
         stderr=subprocess.STDOUT,
         text=True,
         env=clean_env(
-            STRONGROOM_MAIL_POLL_INTERVAL="0.2",
-            STRONGROOM_LOG_LEVEL="DEBUG",
-            STRONGROOM_REQUIRE_VERIFIED_EMAIL="false",
-            **env,
+            **{
+                "STRONGROOM_MAIL_POLL_INTERVAL": "0.2",
+                "STRONGROOM_LOG_LEVEL": "DEBUG",
+                "STRONGROOM_REQUIRE_VERIFIED_EMAIL": "false",
+                **env,
+            }
         ),
     )
     log.close()

@@ -51,22 +51,8 @@ export async function signUp(core: Core, passphrase: string, profile: { fullName
   const pdk = await c.derivePdk(passphrase, secretKey);
   const kek = c.generateKey();
   await core.keystore.call("POST", "/key_encryption_key", { body: { serialized_key_encryption_key: await c.wrapKey(pdk, kek) } });
-  core.step(flow, "Storing the wrapped login key pair", true);
-  const keypair = await keypairJob;
-  await core.keystore.call("POST", "/keypairs", {
-    body: {
-      public_key: keypair.publicPem,
-      encrypted_serialized_key: await c.wrapPrivateKey(kek, keypair.privatePem),
-      metadata: {},
-      external_identifiers: [LOGIN_KEYPAIR_ID],
-    },
-  });
-  core.step(flow, "Creating the Vault account");
-  const me = await core.vault.call("POST", "/me", { body: { public_key: keypair.publicPem, admission_token: admissionToken }, auth: false });
-  const vaultToken = await openVaultToken(keypair.privatePem, need(me, "encrypted_session_authentication_string", "POST /me"));
-  core.vault.token = vaultToken;
-  const user = obj(me, "user", "POST /me");
-  core.step(flow, "Making your private data key and recording it in the Vault");
+  // The private DEK needs only the KEK: store it while the key pair may still be generating.
+  core.step(flow, "Making your private data key");
   const dek = c.generateKey();
   const dekRecord = obj(
     await core.keystore.call("POST", "/data_encryption_keys", { body: { serialized_data_encryption_key: await c.wrapKey(kek, dek) } }),
@@ -74,6 +60,24 @@ export async function signUp(core: Core, passphrase: string, profile: { fullName
     "POST /data_encryption_keys",
   );
   const dekId = need(dekRecord, "id", "POST /data_encryption_keys");
+  core.step(flow, "Storing the wrapped login key pair and creating the Vault account", true);
+  const keypair = await keypairJob;
+  // Independent requests: the Keystore keeps the wrapped pair while the Vault opens the account.
+  const [, me] = await Promise.all([
+    core.keystore.call("POST", "/keypairs", {
+      body: {
+        public_key: keypair.publicPem,
+        encrypted_serialized_key: await c.wrapPrivateKey(kek, keypair.privatePem),
+        metadata: {},
+        external_identifiers: [LOGIN_KEYPAIR_ID],
+      },
+    }),
+    core.vault.call("POST", "/me", { body: { public_key: keypair.publicPem, admission_token: admissionToken }, auth: false }),
+  ]);
+  const vaultToken = await openVaultToken(keypair.privatePem, need(me, "encrypted_session_authentication_string", "POST /me"));
+  core.vault.token = vaultToken;
+  const user = obj(me, "user", "POST /me");
+  core.step(flow, "Recording your private data key in the Vault");
   const fields: Json = { private_encryption_space_id: dekId };
   if (profile.fullName) fields.full_name = profile.fullName;
   if (profile.email) fields.email = profile.email;
