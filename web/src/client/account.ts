@@ -146,11 +146,29 @@ export interface Profile {
   id: string;
   fullName: string | null;
   email: string | null;
+  /** When the current email was verified (servers that verify addresses), else null. */
+  verifiedAt: string | null;
 }
 
 export async function me(core: Core): Promise<Profile> {
   const user = obj(await core.vault.call("GET", "/me"), "user", "GET /me");
-  return { id: need(user, "id", "GET /me"), fullName: (user.full_name as string | null) ?? null, email: (user.email as string | null) ?? null };
+  return {
+    id: need(user, "id", "GET /me"),
+    fullName: (user.full_name as string | null) ?? null,
+    email: (user.email as string | null) ?? null,
+    verifiedAt: (user.verified_at as string | null) ?? null,
+  };
+}
+
+/** Mail a verification code to the account's address (or to `email`, which becomes the address). */
+export async function requestEmailVerification(core: Core, email?: string): Promise<string | null> {
+  const data = await core.vault.call("POST", "/me/email_verification", { body: email ? { email } : {} });
+  const pending = data.email_verification as Json | undefined;
+  return pending && typeof pending.email === "string" ? pending.email : null;
+}
+
+export async function confirmEmail(core: Core, code: string): Promise<void> {
+  await core.vault.call("POST", "/me/email_verification/confirm", { body: { code } });
 }
 
 export async function updateProfile(core: Core, fields: { full_name?: string; email?: string }): Promise<void> {

@@ -1,6 +1,6 @@
 // The account: profile, idle lock, the remembered secret key, logging out everywhere.
 import { useState } from "preact/hooks";
-import { me, updateProfile } from "../client/account";
+import { confirmEmail, me, requestEmailVerification, updateProfile } from "../client/account";
 import { REMEMBERED_KEY, rememberSecretKey, rememberedSecretKey } from "./auth";
 import { ErrorNote, Field, useAction, useApp, useLoad } from "./ui";
 
@@ -54,6 +54,7 @@ export function Account({ onIdleChange, onLogOutEverywhere }: { onIdleChange: (m
         {note ? <p role="status">{note}</p> : null}
         <ErrorNote error={action.error ?? profile.error} />
       </form>
+      {profile.data?.email ? <VerifyEmail verified={profile.data.verifiedAt !== null} onVerified={profile.reload} /> : null}
       <div class="panel">
         <Field label="Lock after inactivity">
           <select
@@ -107,5 +108,47 @@ export function Account({ onIdleChange, onLogOutEverywhere }: { onIdleChange: (m
         Log out everywhere
       </button>
     </section>
+  );
+}
+
+/** Servers that need a verified address before invitations mail a code; the person types it here. */
+function VerifyEmail({ verified, onVerified }: { verified: boolean; onVerified: () => void }): preact.JSX.Element {
+  const { core } = useApp();
+  const action = useAction();
+  const [code, setCode] = useState("");
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  if (verified) {
+    return (
+      <p class="panel" role="status">
+        Your email address is verified.
+      </p>
+    );
+  }
+  const send = async (): Promise<void> => {
+    const to = await action.run(() => requestEmailVerification(core));
+    if (to !== undefined) setSentTo(to ?? "your address");
+  };
+  const confirm = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    if (await action.run(async () => (await confirmEmail(core, code.trim()), true))) {
+      setCode("");
+      onVerified();
+    }
+  };
+  return (
+    <form onSubmit={confirm} aria-label="Verify email" class="panel">
+      <p>Your email address is not verified. Sending invitations may need a verified address.</p>
+      <button type="button" class="secondary" onClick={send} disabled={action.busy}>
+        Send verification code
+      </button>
+      {sentTo ? <p role="status">A code was mailed to {sentTo}.</p> : null}
+      <Field label="Verification code">
+        <input type="text" inputMode="numeric" autoComplete="one-time-code" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+      </Field>
+      <button type="submit" disabled={action.busy || !code.trim()}>
+        Confirm code
+      </button>
+      <ErrorNote error={action.error} />
+    </form>
   );
 }

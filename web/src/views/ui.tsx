@@ -30,6 +30,13 @@ const CODES: Record<string, string> = {
   not_found: "Not found: it may have been deleted or revoked.",
   already_connected: "You are already connected with this person.",
   rate_limited: "Too many attempts. Wait a moment and try again.",
+  invitation_deleted: "This invitation was cancelled by its sender.",
+  email_not_verified: "Verify your email address first (Account → Verify): sending invitations needs a verified address.",
+  invalid_code: "That code is not the one we mailed. Check it and try again.",
+  code_expired: "That code has expired. Ask for a new one.",
+  no_pending_verification: "No code is pending. Ask for a new one.",
+  email_already_verified: "Your email address is already verified.",
+  invalid_email: "That email address is not valid.",
 };
 
 /** A sentence for the person, never a stack trace or a value. */
@@ -47,7 +54,7 @@ export function describe(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 401) return "Your session has ended. Unlock again to continue.";
     if (error.status === 410) return CODES[error.code] ?? "This is no longer available: it was used, expired or deleted.";
-    if (error.status === 404) return CODES.not_found!;
+    if (error.status === 404) return CODES[error.code] ?? CODES.not_found!;
     return CODES[error.code] ?? `${error.service}: ${error.message}`;
   }
   if (error instanceof ProtocolError) return `Unexpected answer from the server (${error.message}).`;
