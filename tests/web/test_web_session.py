@@ -121,6 +121,23 @@ def test_an_ended_session_keeps_what_was_typed(
     expect(form.get_by_text("Invitation sent to erin@example.test.")).to_be_visible(timeout=SLOW)
 
 
+def test_add_and_remove_a_slot_then_delete_the_card(dana: tuple[Page, str]) -> None:
+    page, _ = dana
+    create_card(page, "Custom", "Scratch", {})
+    form = page.get_by_role("form", name="Edit card")
+    form.get_by_label("New slot name").fill("Floor")
+    form.get_by_label("New slot value").fill("third")
+    form.get_by_role("button", name="Save changes").click()
+    expect(form.get_by_label("Floor", exact=True)).to_have_value("third")
+    form.get_by_role("button", name="Remove slot Floor").click()
+    expect(form.get_by_label("Floor", exact=True)).to_have_count(0)
+    form.get_by_role("button", name="Delete card").click()
+    form.get_by_role("button", name="Really delete this card").click()
+    expect(page.get_by_role("heading", name="Cards")).to_be_visible()
+    expect(page.get_by_role("link", name="Scratch")).to_have_count(0)
+    expect(page.get_by_role("link", name="Locker")).to_be_visible()
+
+
 def test_server_stopped_mid_session(server: WebServer, dana: tuple[Page, str]) -> None:
     page, _ = dana
     nav(page, "Cards")
