@@ -48,6 +48,7 @@ CANARIES = {
     "gate_new": "canary-gate-code-changed-c0ffee",
     "wifi": "canary-wifi-pass-51d2e8",
     "cli": "canary-from-the-cli-8b44aa",
+    "onshare": "canary-passed-along-4e1d07",
 }
 
 
@@ -212,13 +213,21 @@ def test_cancelled_invitation_link_is_refused(people: Browsers, server: WebServe
     bob.get_by_role("button", name="Not now").click()
 
 
-def test_mixed_clients_share_both_ways(people: Browsers, server: WebServer, tmp_path: Path) -> None:
-    """A CLI user accepts the browser user's mailed invitation; each shares a card, the other reads it."""
-    shell = Shell(server.e2e, tmp_path)
+@pytest.fixture(scope="module")
+def carol(server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> Shell:
+    """Carol uses the CLI (her auth file carol.yaml in the shell's folder)."""
+    shell = Shell(server.e2e, tmp_path_factory.mktemp("carol"))
     created = shell(
         "users", "create", "-o", "carol.yaml", "--name", "Carol Cli", "--email", "carol@example.test"
     )
     assert created.code == 0, created.stderr
+    return shell
+
+
+def test_mixed_clients_share_both_ways(people: Browsers, server: WebServer, carol: Shell) -> None:
+    """A CLI user accepts the browser user's mailed invitation; each shares a card, the other reads it."""
+    shell = carol
+    tmp_path = shell.folder
     alice = people.alice
     invite(alice, "carol@example.test", "Carol")
     mail = wait_for_mail(server.mail_dir, "carol@example.test")
@@ -256,6 +265,36 @@ def test_mixed_clients_share_both_ways(people: Browsers, server: WebServer, tmp_
     open_incoming(alice, "From the shell")
     expect(alice.get_by_role("heading", name="From the shell")).to_be_visible(timeout=SLOW)
     assert shared_values(alice) == {"Note": CANARIES["cli"]}
+
+
+def test_on_share_from_the_browser_to_a_cli_user(people: Browsers, server: WebServer, carol: Shell) -> None:
+    """Carol invites Bob from the CLI; Alice shares a card with Bob allowing on-sharing; Bob shares it on to
+    Carol in the page; Carol reads the on-share at the shell."""
+    invited = carol(
+        "connections", "invite", "--email", "bob.again@example.test", "--nickname", "Bob", "-a", "carol.yaml"
+    )
+    assert invited.code == 0, invited.stderr
+    bob, alice = people.bob, people.alice
+    bob.goto(invitation_link(wait_for_mail(server.mail_dir, "bob.again@example.test")))
+    accept_invitation(bob, "Carol")
+    expect(bob.get_by_role("heading", name="Carol")).to_be_visible(timeout=SLOW)
+
+    create_card(alice, "Note", "Passed along", {"Note": CANARIES["onshare"]})
+    share_card(alice, "Passed along", "Bob", distributable=True)
+    open_incoming(bob, "Passed along")
+    form = bob.get_by_role("form", name="Share on")
+    form.get_by_label("Share on with").select_option(label="Carol")
+    form.get_by_role("button", name="Share on").click()
+    expect(form.get_by_role("status")).to_have_text("Shared on.", timeout=SLOW)
+
+    listed = yaml.safe_load(carol("shares", "list", "--incoming", "-a", "carol.yaml").stdout)["spec"]
+    values = []
+    for share in listed:
+        read = yaml.safe_load(carol("shares", "get", share["id"], "-a", "carol.yaml").stdout)
+        values += [slot["value"] for slot in read["spec"]["slots"]]
+    assert CANARIES["onshare"] in values
+    nav(alice, "Shared by me")
+    expect(alice.get_by_role("listitem", name="Passed along → Bob")).to_contain_text("may be shared on")
 
 
 def _client_keys(keystore_db: Path, person: Person, secret_key: str, needles: NeedleSet) -> int:
