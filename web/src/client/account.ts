@@ -27,7 +27,14 @@ function usernameOf(secretKey: string): string {
   }
 }
 
-export async function signUp(core: Core, passphrase: string, profile: { fullName?: string; email?: string }): Promise<Credentials> {
+/** `invitationToken`: the token of the invitation link the person came from (servers that admit sign-ups by
+ * invitation only need it; others ignore it). */
+export async function signUp(
+  core: Core,
+  passphrase: string,
+  profile: { fullName?: string; email?: string },
+  invitationToken?: string,
+): Promise<Credentials> {
   const flow = "sign_up";
   core.step(flow, "Reserving a username and making your secret key");
   const reservation = await core.keystore.call("POST", "/srp/username", { body: {}, auth: false });
@@ -72,7 +79,10 @@ export async function signUp(core: Core, passphrase: string, profile: { fullName
         external_identifiers: [LOGIN_KEYPAIR_ID],
       },
     }),
-    core.vault.call("POST", "/me", { body: { public_key: keypair.publicPem, admission_token: admissionToken }, auth: false }),
+    core.vault.call("POST", "/me", {
+      body: { public_key: keypair.publicPem, admission_token: admissionToken, ...(invitationToken ? { invitation_token: invitationToken } : {}) },
+      auth: false,
+    }),
   ]);
   const vaultToken = await openVaultToken(keypair.privatePem, need(me, "encrypted_session_authentication_string", "POST /me"));
   core.vault.token = vaultToken;

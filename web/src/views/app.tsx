@@ -152,7 +152,7 @@ export function App(): preact.JSX.Element {
 
   let body: preact.JSX.Element;
   if (phase === "out") {
-    body = <Welcome onIn={signedIn} />;
+    body = <Welcome onIn={signedIn} invitationToken={pending?.token} />;
   } else if (phase === "locked") {
     body = (
       <main class="welcome">

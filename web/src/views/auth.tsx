@@ -25,7 +25,7 @@ export function rememberSecretKey(secretKey: string | null): void {
   }
 }
 
-export function Welcome({ onIn }: { onIn: () => void }): preact.JSX.Element {
+export function Welcome({ onIn, invitationToken }: { onIn: () => void; invitationToken?: string }): preact.JSX.Element {
   const [mode, setMode] = useState<"login" | "signup">(rememberedSecretKey() ? "login" : "signup");
   const [kit, setKit] = useState<Credentials | null>(null);
   if (kit) return <EmergencyKit credentials={kit} onDone={onIn} />;
@@ -41,12 +41,12 @@ export function Welcome({ onIn }: { onIn: () => void }): preact.JSX.Element {
           Create account
         </button>
       </div>
-      {mode === "login" ? <LogInForm onIn={onIn} /> : <SignUpForm onCreated={setKit} />}
+      {mode === "login" ? <LogInForm onIn={onIn} /> : <SignUpForm onCreated={setKit} invitationToken={invitationToken} />}
     </main>
   );
 }
 
-function SignUpForm({ onCreated }: { onCreated: (c: Credentials) => void }): preact.JSX.Element {
+function SignUpForm({ onCreated, invitationToken }: { onCreated: (c: Credentials) => void; invitationToken?: string }): preact.JSX.Element {
   const { core } = useApp();
   const action = useAction();
   const [passphrase, setPassphrase] = useState("");
@@ -59,7 +59,7 @@ function SignUpForm({ onCreated }: { onCreated: (c: Credentials) => void }): pre
     if (passphrase.length < MIN_PASSPHRASE) return setProblem(`Choose a passphrase of at least ${MIN_PASSPHRASE} characters.`);
     if (passphrase !== confirm) return setProblem("The two passphrases differ.");
     setProblem(null);
-    const made = await action.run(() => signUp(core, passphrase, { fullName: fullName.trim(), email: email.trim() }));
+    const made = await action.run(() => signUp(core, passphrase, { fullName: fullName.trim(), email: email.trim() }, invitationToken));
     if (made) onCreated(made);
   };
   return (
