@@ -75,9 +75,10 @@ def test_idle_lock_after_the_chosen_minutes(
         expect(page.get_by_role("heading", name="Cards")).to_be_visible(timeout=SLOW)
         nav(page, "Account")
         page.get_by_label("Lock after inactivity").select_option(label="1 minute")
+        expect(page.get_by_label("Lock after inactivity")).to_have_value("1")
         page.clock.fast_forward("00:30")
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
-        page.clock.fast_forward("00:45")
+        page.clock.fast_forward("00:40")
         expect(page.get_by_role("heading", name="Unlock Strongroom")).to_be_visible()
         # What is remembered is a preference, never a key or a value.
         stored = json.loads(page.evaluate("JSON.stringify(Object.entries(localStorage))"))

@@ -52,6 +52,8 @@ export function App(): preact.JSX.Element {
   const [tasks, setTasks] = useState<TaskState>({ running: false, done: 0, total: 0, message: "" });
   const hash = useHash();
   const running = useRef(false);
+  // The last input, kept across re-renders: changing the idle setting does not restart the idle window.
+  const lastActivity = useRef(Date.now());
   const again = useRef(false);
   const phaseRef = useRef(phase);
   phaseRef.current = phase;
@@ -111,6 +113,7 @@ export function App(): preact.JSX.Element {
   }, [core]);
 
   const signedIn = useCallback(() => {
+    lastActivity.current = Date.now();
     setPhase("in");
     setExpired(false);
     if (!pending && (location.hash === "" || location.hash.startsWith("#/accept"))) location.hash = "#/cards";
@@ -131,14 +134,13 @@ export function App(): preact.JSX.Element {
   // Idle lock: any input resets the timer; the keys are forgotten when it runs out.
   useEffect(() => {
     if (phase !== "in") return;
-    let last = Date.now();
     const touch = (): void => {
-      last = Date.now();
+      lastActivity.current = Date.now();
     };
     const events = ["pointerdown", "keydown", "wheel", "touchstart"];
     events.forEach((e) => addEventListener(e, touch, { passive: true }));
     const timer = setInterval(() => {
-      if (Date.now() - last >= idle * 60_000) lock();
+      if (Date.now() - lastActivity.current >= idle * 60_000) lock();
     }, 5_000);
     const poll = setInterval(kickTasks, 30_000);
     return () => {
