@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint typecheck unit bench bench-http load interop clean
+.PHONY: install serve test lint typecheck unit bench bench-http load interop clean web web-deps web-check
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -27,12 +27,31 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-unit: install
+unit: install web-deps
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
-test: lint typecheck unit
+test: lint typecheck web-check unit
 
-bench: install
+# Strongroom Web (web/ sources). The built page is committed in src/strongroom/web/static, so `make serve` and
+# `pip install` need no Node; `make web` rebuilds it after a change and `make web-check` (part of `make test`)
+# proves the committed build is exactly what the sources and package-lock.json give.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+web-deps: $(WEB_STAMP)
+
+web: web-deps
+	cd web && npm run build
+
+web-check: web-deps
+	rm -rf var/web-check && mkdir -p var/web-check
+	cd web && npx tsc --noEmit && npx vite build --logLevel warn --outDir ../var/web-check/static --emptyOutDir
+	diff -r var/web-check/static src/strongroom/web/static || \
+		{ echo "src/strongroom/web/static does not match web/: run make web and commit it" >&2; exit 1; }
+
+bench: install web-deps
 	$(VENV)/bin/pytest bench -q -o python_files='bench_*.py' --benchmark-only \
 		--benchmark-columns=min,median,mean,ops,rounds --benchmark-sort=name $(PYTEST_ARGS)
 

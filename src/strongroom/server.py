@@ -14,10 +14,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 from uvicorn.supervisors import Multiprocess
 
+from strongroom import web
 from strongroom.keystore.app import create_app as create_keystore
 from strongroom.kit.clock import Clock
 from strongroom.kit.db import create_engine, ensure_sqlite_dir
@@ -76,8 +77,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
+    routes: list[BaseRoute] = [Route("/health", health), Mount("/keystore", keystore), Mount("/vault", vault)]
+    if settings.web and web.available():
+        routes += web.routes()
     app = Starlette(
-        routes=[Route("/health", health), Mount("/keystore", keystore), Mount("/vault", vault)],
+        routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error},
         # The mounted apps set these on their own answers; this covers /health and unknown paths.
@@ -116,7 +120,10 @@ async def migrate(settings: Settings) -> None:
 
 def _prefixes(settings: Settings) -> list[tuple[str, str]]:
     if settings.services is Services.BOTH:
-        return [("Keystore", "/keystore"), ("Vault", "/vault")]
+        served = [("Keystore", "/keystore"), ("Vault", "/vault")]
+        if settings.web and web.available():
+            served.append(("Web", "/"))
+        return served
     return [(settings.services.value.capitalize(), "")]
 
 

@@ -109,6 +109,8 @@ class Settings(BaseSettings):
 
     # How the services describe themselves (mail texts, the CLI commands in invitation mails).
     public_url: str = ""
+    # Serve the browser client (Strongroom Web) at / beside both services; never with --only.
+    web: bool = True
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -13,7 +13,7 @@ from strongroom.kit.errors import AppError, invalid, not_found
 from strongroom.kit.ids import new_id
 from strongroom.kit.pagination import ListParams, cut, meta
 from strongroom.kit.ratelimit import RateLimiter, enforce
-from strongroom.kit.settings import Settings
+from strongroom.kit.settings import Services, Settings
 from strongroom.kit.tokens import hash_token, new_token
 from strongroom.vault.accounts.verification import is_verified
 from strongroom.vault.auth import Principal
@@ -141,6 +141,7 @@ async def create_invitation(
             expires_at=invitation.expires_at,
             server_url=settings.public_url,
             recipient=email,
+            web_url=settings.public_url if settings.web and settings.services is Services.BOTH else None,
         )
         await outbox.enqueue(
             session,

@@ -39,6 +39,11 @@ def _quoted(text: str) -> list[str]:
     return lines
 
 
+def accept_link(web_url: str, invitation_id: uuid.UUID, token: str) -> str:
+    """The web client's accept page; the token is in the fragment, which browsers never send to a server."""
+    return f"{web_url.rstrip('/')}/#/accept?invitation={invitation_id}&token={token}"
+
+
 def invitation_mail(
     *,
     inviter_email: str | None,
@@ -49,6 +54,7 @@ def invitation_mail(
     expires_at: datetime,
     server_url: str,
     recipient: str | None = None,
+    web_url: str | None = None,
 ) -> tuple[str, str]:
     """``(subject, body)`` of an invitation mail. The body holds the token: the outbox blanks it once sent.
 
@@ -81,7 +87,16 @@ def invitation_mail(
         f"Invitation id: {invitation_id}",
         f"Token: {token}",
         "",
-        "To accept, run:",
+    ]
+    if web_url:
+        lines += [
+            "To accept in your browser, open:",
+            "",
+            f"    {accept_link(web_url, invitation_id, token)}",
+            "",
+        ]
+    lines += [
+        "To accept, run:" if not web_url else "Or, at a shell, run:",
         "",
         f"    {accept_command(invitation_id, token, server_url)}",
         "",
