@@ -409,11 +409,6 @@ def test_mailed_invitation_tokens_are_in_no_database_file_or_log(people: Browser
     assert problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the outbox blanks a delivered body in place, and SQLite keeps the page as it was in the WAL "
-    "until the next checkpoint (needs secure_delete and a WAL checkpoint after blanking)",
-)
 def test_mailed_invitation_tokens_are_not_left_in_the_sqlite_wal(people: Browsers, server: WebServer) -> None:
     tokens = _mailed_tokens(server)
     problems = [

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from strongroom.cli._context import (
     DEFAULT_AUTH,
@@ -24,10 +23,16 @@ from strongroom.cli._context import (
     logged_in,
     run,
 )
-from strongroom.cli._errors import CliError, guarded
-from strongroom.cli._items import card_spec
+from strongroom.cli._errors import EXIT_INPUT, CliError, guarded
+from strongroom.cli._items import ItemArg, card_spec, propagate
+from strongroom.cli._lookup import find_card, find_share
 from strongroom.cli._output import Format, err_console, render
-from strongroom.client import Card, CardSlot, TransferProgress
+from strongroom.cli._shares import ShareArg
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from strongroom.client import Card, CardSlot, TransferProgress
 
 __all__ = ["register_items", "register_shares"]
 
@@ -40,6 +45,8 @@ OutOpt = Annotated[Path, typer.Option("-o", "--out", help="Where to write the de
 
 @contextmanager
 def _bar(what: str) -> Iterator[TransferProgress]:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
     console = err_console()
     bar: Progress | None = None
     task = None
@@ -84,32 +91,43 @@ def _saved(out: Path, size: int, output: Format) -> None:
 
 
 def attach_file(
-    item_id: Annotated[str, typer.Argument(help="Card (item) id.")],
+    item: ItemArg,
     file: Annotated[Path, typer.Option("--file", help="The file to attach.")],
     label: Annotated[
         str | None,
         typer.Option("--label", help="Slot label (default: the file name; labels are visible to the Vault)."),
     ] = None,
+    no_propagate: Annotated[
+        bool,
+        typer.Option(
+            "--no-propagate", help="Do not carry the change to the card's recipients now (client tasks)."
+        ),
+    ] = False,
     auth_path: AuthOpt = DEFAULT_AUTH,
     output: OutputOpt = Format.yaml,
     url: UrlOpt = None,
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Encrypt a file and attach it to one of your cards as an attachment slot."""
+    """Encrypt a file and attach it to one of your cards as an attachment slot; the card's recipients get
+    its key at once (--no-propagate leaves that to `strongroom client-tasks run`)."""
     if not file.is_file():
-        raise CliError(f"{file}: not a file", 2)
+        raise CliError(f"{file}: not a file", EXIT_INPUT)
 
     async def go() -> Card:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
+            card_id = (await find_card(client, item)).id
             with _bar("encrypting and uploading") as progress:
-                return await client.attach_file(item_id, file, label=label, progress=progress)
+                card = await client.attach_file(card_id, file, label=label, progress=progress)
+            if not no_propagate:
+                await propagate(client)
+            return card
 
     render("Item", card_spec(run(go())), output=output)
 
 
 def get_attachment(
-    item_id: Annotated[str, typer.Argument(help="Card (item) id.")],
+    item: ItemArg,
     slot: SlotOpt,
     out: OutOpt,
     auth_path: AuthOpt = DEFAULT_AUTH,
@@ -122,8 +140,8 @@ def get_attachment(
 
     async def go() -> int:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            card = await client.card(item_id)
-            chosen = _attachment_slot(card.slots, slot, f"card {item_id}")
+            card = await find_card(client, item)
+            chosen = _attachment_slot(card.slots, slot, f"card {card.label or card.id}")
             with _bar("downloading and decrypting") as progress:
                 return await client.download_attachment(chosen, out, progress=progress)
 
@@ -131,7 +149,7 @@ def get_attachment(
 
 
 def get_shared_attachment(
-    share_id: Annotated[str, typer.Argument(help="Share id.")],
+    share: ShareArg,
     slot: SlotOpt,
     out: OutOpt,
     auth_path: AuthOpt = DEFAULT_AUTH,
@@ -144,8 +162,9 @@ def get_shared_attachment(
 
     async def go() -> int:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            shared = await client.read_share(share_id)
-            chosen = _attachment_slot(shared.slots, slot, f"share {share_id}")
+            found = await find_share(client, share)
+            shared = await client.read_share(found.id)
+            chosen = _attachment_slot(shared.slots, slot, f"share {found.id}")
             with _bar("downloading and decrypting") as progress:
                 return await client.download_attachment(chosen, out, progress=progress)
 

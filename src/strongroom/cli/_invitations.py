@@ -23,7 +23,6 @@ from strongroom.cli._context import (
 )
 from strongroom.cli._errors import guarded
 from strongroom.cli._output import Format, note, render
-from strongroom.client import SlotInput
 
 __all__ = ["invitations", "register_templates"]
 
@@ -83,6 +82,8 @@ def templates_create(
     vault_url: VaultUrlOpt = None,
 ) -> None:
     """Create a template of your own from a file: ``kind: Template`` with ``spec: {label, name?, slots}``."""
+    from strongroom.client import SlotInput
+
     _, spec = load_document(source, kinds=("Template",))
     label = spec.get("label")
     raw_slots = spec.get("slots") or []
