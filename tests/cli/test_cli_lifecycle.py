@@ -18,8 +18,10 @@ NEW = "a new cli passphrase"
 
 
 @pytest.fixture
-def user(cli: Cli) -> Path:
+def user(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An account whose auth file is ``.user.yaml`` here, named by ``STRONGROOM_AUTH`` for every command."""
     assert cli("users", "create", "-o", ".user.yaml").code == 0
+    monkeypatch.setenv("STRONGROOM_AUTH", str(Path(".user.yaml").resolve()))
     Path("car.yaml").write_text(
         yaml.safe_dump(
             {
@@ -34,7 +36,7 @@ def user(cli: Cli) -> Path:
 
 
 def _vin(cli: Cli, passphrase: str = PASSPHRASE) -> str:
-    listed = cli("items", "list", "--output", "json", passphrase=passphrase)
+    listed = cli("items", "list", "--reveal", "--output", "json", passphrase=passphrase)
     assert listed.code == 0, listed.stderr
     return str(listed.stdout)
 
@@ -65,7 +67,7 @@ def test_rotate_secret_key_writes_and_shows_the_new_key(cli: Cli, user: Path) ->
     assert auth.secret_key == new != old
     assert auth.pending_secret_key is None
     assert "VIN-42" in _vin(cli)
-    login_old = cli("users", "login", "--secret-key", old)
+    login_old = cli("users", "login", "-a", "old-device.yaml", input=f"{old}\n")  # a new device
     assert login_old.code == 3
 
 
@@ -104,13 +106,13 @@ def test_rotate_keys(cli: Cli, user: Path) -> None:
 def test_delete_asks_and_a_no_changes_nothing(cli: Cli, user: Path) -> None:
     declined = cli("users", "delete", input="n\n")
     assert declined.code == 0, declined.stderr
-    assert "Nothing was deleted" in declined.stderr
+    assert "nothing was deleted" in declined.stderr
     assert cli("users", "get").code == 0
     secret_key = load_auth(user).secret_key
     deleted = cli("users", "delete", "-y")
     assert deleted.code == 0, deleted.stderr
     assert not user.exists()
-    again = cli("users", "login", "--secret-key", secret_key)
+    again = cli("users", "login", input=f"{secret_key}\n")  # the auth file is gone: a new device
     assert again.code == 3
 
 
@@ -131,7 +133,7 @@ def test_export_and_import_into_another_account(cli: Cli, user: Path) -> None:
     )
     assert wrong.code == 1
     assert "wrong export passphrase" in one_error_line(wrong.stderr)
-    assert "VIN-42" not in cli("items", "list", "--output", "json", "-a", "other.yaml").stdout
+    assert "VIN-42" not in cli("items", "list", "--reveal", "--output", "json", "-a", "other.yaml").stdout
     Path("cut.srx").write_bytes(Path("backup.srx").read_bytes()[:-3])
     cut = cli("import", "-i", "cut.srx", "-a", "other.yaml", env=env)
     assert cut.code == 1
@@ -139,7 +141,7 @@ def test_export_and_import_into_another_account(cli: Cli, user: Path) -> None:
     imported = cli("import", "-i", "backup.srx", "-a", "other.yaml", env=env)
     assert imported.code == 0, imported.stderr
     assert "Imported 1 cards" in imported.stderr
-    assert "VIN-42" in cli("items", "list", "--output", "json", "-a", "other.yaml").stdout
+    assert "VIN-42" in cli("items", "list", "--reveal", "--output", "json", "-a", "other.yaml").stdout
 
 
 def test_invitations_profile_and_custom_templates(cli: Cli, user: Path) -> None:

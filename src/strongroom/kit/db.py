@@ -226,6 +226,22 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+@asynccontextmanager
+async def writer_for(request: Request, session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Where a request may write: its own session when it writes (or when reads and writes share one
+    engine, as on PostgreSQL), else a short write transaction of its own, committed when the block ends.
+
+    For the rare write that a read implies (a session token's first use, a share read being recorded):
+    such reads stay off the SQLite write lock, and only the small write queues for it.
+    """
+    state = request.app.state
+    if request_writes(request) or state.read_engine is state.engine:
+        yield session
+        return
+    async with transaction(state.sessions) as writer:
+        yield writer
+
+
 # ``scope="function"``: the commit happens when the endpoint returns, before the response goes out.
 # Safe methods get a read-only transaction (see :func:`writes`), others a write transaction.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -9,7 +9,9 @@ of the request's one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.auth import BearerToken
-from strongroom.kit.db import DbSession
+from strongroom.kit.db import DbSession, writer_for
 from strongroom.kit.errors import unauthorized
 from strongroom.kit.tokens import hash_token
 from strongroom.vault import sessions
@@ -43,14 +45,29 @@ def _signing_key(request: Request) -> bytes:
 SigningKey = Annotated[bytes, Depends(_signing_key)]
 
 
-async def _principal(token: BearerToken, session: DbSession, now: Now, key: SigningKey) -> Principal:
-    return await authenticate(session, token, now, key)
+async def _principal(
+    request: Request, token: BearerToken, session: DbSession, now: Now, key: SigningKey
+) -> Principal:
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def writer() -> AsyncSession:
+            return await stack.enter_async_context(writer_for(request, session))
+
+        return await authenticate(session, token, now, key, writer=writer)
 
 
-async def authenticate(session: AsyncSession, token: str, now: datetime, key: bytes) -> Principal:
+async def authenticate(
+    session: AsyncSession,
+    token: str,
+    now: datetime,
+    key: bytes,
+    *,
+    writer: Callable[[], Awaitable[AsyncSession]] | None = None,
+) -> Principal:
     """The principal of a session token (401 ``unauthorized`` otherwise), for routes that manage their own
     transactions (streamed uploads must not hold one open while the bytes arrive). ``key`` signs the
-    Vault's session tokens (``app.state.session_signing_key``)."""
+    Vault's session tokens (``app.state.session_signing_key``); a token's first use writes its row through
+    ``writer()`` (default: ``session``), since a read-only request's session cannot."""
     token_hash = hash_token(token)
     row = (
         await session.execute(
@@ -62,7 +79,8 @@ async def authenticate(session: AsyncSession, token: str, now: datetime, key: by
     if row is None:
         # Not used before: a token this Vault signed becomes a session now (vault/sessions.py).
         claims = sessions.verify(key, token)
-        created = await sessions.materialize(session, claims, token_hash, now) if claims else None
+        target = await writer() if writer is not None and claims else session
+        created = await sessions.materialize(target, claims, token_hash, now) if claims else None
         if created is None or created.revoked_at is not None or created.expires_at <= now:
             raise unauthorized("invalid or expired session token")
         return Principal(user_id=created.user_id, session_id=created.id)

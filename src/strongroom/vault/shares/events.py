@@ -20,10 +20,14 @@ from strongroom.vault.shares.views import values_readable
 MAX_ON_SHARES = 1000
 
 
-async def values_served(session: AsyncSession, principal: Principal, share: Share, now: datetime) -> None:
-    """Record a read when the recipient is about to be served the share's values."""
-    if share.recipient_id == principal.user_id and values_readable(share, principal.user_id):
-        await repository.record_read(session, share.id, principal.user_id, now)
+def is_served(share: Share, principal: Principal) -> bool:
+    """Whether this answer serves the share's values to its recipient (a read to record)."""
+    return share.recipient_id == principal.user_id and values_readable(share, principal.user_id)
+
+
+async def record(session: AsyncSession, share: Share, principal: Principal, now: datetime) -> None:
+    """Record that the recipient was served the share's values (see :func:`is_served`)."""
+    await repository.record_read(session, share.id, principal.user_id, now)
 
 
 async def list_events(

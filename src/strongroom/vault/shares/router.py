@@ -8,9 +8,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from strongroom.kit.db import DbSession
+from strongroom.kit.db import DbSession, writer_for
 from strongroom.kit.errors import error_responses
 from strongroom.kit.pagination import ListPage, meta
 from strongroom.vault.auth import CurrentUser
@@ -72,11 +72,14 @@ async def update_shares(
 
 @router.get("/shares/{share_id}", response_model=ShareEnvelope, responses=error_responses(401, 404, 422))
 async def get_share(
-    share_id: uuid.UUID, principal: CurrentUser, session: DbSession, now: Now
+    share_id: uuid.UUID, request: Request, principal: CurrentUser, session: DbSession, now: Now
 ) -> ShareEnvelope:
-    """One share with its item and covered slots; the recipient gets the values once acceptance allows."""
+    """One share with its item and covered slots; the recipient gets the values once acceptance allows
+    (and that read is recorded: ``GET /shares/{id}/events``)."""
     share = await service.get_share(session, principal, share_id, now)
-    await events.values_served(session, principal, share, now)
+    if events.is_served(share, principal):
+        async with writer_for(request, session) as writer:
+            await events.record(writer, share, principal, now)
     return views.single(share, await views.load_context(session, principal.user_id, [share]))
 
 
@@ -99,7 +102,8 @@ async def accept_share(
 ) -> ShareEnvelope:
     """The recipient accepts the share and its terms (extension)."""
     share = await service.accept_share(session, principal, share_id, now)
-    await events.values_served(session, principal, share, now)
+    if events.is_served(share, principal):
+        await events.record(session, share, principal, now)
     return views.single(share, await views.load_context(session, principal.user_id, [share]))
 
 
