@@ -178,6 +178,7 @@ class Backend:
             "invitations_per_user": UNLIMITED,
             "claims_per_user": UNLIMITED,
             "srp_challenges_per_username": UNLIMITED,
+            "srp_challenges_backstop_per_username": UNLIMITED,
             "log_level": "WARNING",
         }
 
