@@ -179,6 +179,7 @@ class Backend:
             "invitations_per_user": UNLIMITED,
             "claims_per_user": UNLIMITED,
             "srp_challenges_per_username": UNLIMITED,
+            "srp_challenges_backstop_per_username": UNLIMITED,
             # INFO: one access line per request with the server's own timing, for the report.
             "log_level": "INFO",
         }
