@@ -20,6 +20,11 @@ async def tasks_of(vault: httpx.AsyncClient, user: VaultUser, query: str = "") -
     return tasks
 
 
+async def update_tasks_of(vault: httpx.AsyncClient, user: VaultUser) -> list[dict[str, Any]]:
+    """The user's ``update_shares`` tasks (ended shares also queue key-deletion tasks)."""
+    return [t for t in await tasks_of(vault, user) if t["work_type"] == "update_shares"]
+
+
 async def edit_card(vault: httpx.AsyncClient, world: World, text: str) -> None:
     response = await vault.put(
         f"/items/{world.item['id']}",
@@ -199,7 +204,9 @@ async def test_revoking_the_last_share_drops_the_waiting_task(vault: httpx.Async
     await edit_card(vault, world, "VIN-2")
     assert len(await tasks_of(vault, world.alice)) == 1
     assert (await vault.delete(f"/shares/{world.share.id}", headers=world.bob.headers)).status_code == 204
-    assert await tasks_of(vault, world.alice) == []
+    assert await update_tasks_of(vault, world.alice) == []
+    [cleanup] = await tasks_of(vault, world.alice)
+    assert cleanup["work_type"] == "delete_encryption_space"
 
 
 async def test_a_task_stays_while_another_share_needs_it(vault: httpx.AsyncClient) -> None:
@@ -207,7 +214,7 @@ async def test_a_task_stays_while_another_share_needs_it(vault: httpx.AsyncClien
     await share_card(vault, world.alice, world.conns["ad"]["id"], world.item["id"], world.slots)
     await edit_card(vault, world, "VIN-2")
     assert (await vault.delete(f"/shares/{world.share.id}", headers=world.alice.headers)).status_code == 204
-    assert len(await tasks_of(vault, world.alice)) == 1
+    assert len(await update_tasks_of(vault, world.alice)) == 1
 
 
 async def test_deleting_the_card_drops_its_tasks(vault: httpx.AsyncClient) -> None:
@@ -222,8 +229,8 @@ async def test_deleting_the_card_drops_its_tasks(vault: httpx.AsyncClient) -> No
     assert len(await tasks_of(vault, world.alice)) == 1
     assert len(await tasks_of(vault, world.bob)) == 1
     assert (await vault.delete(f"/items/{world.item['id']}", headers=world.alice.headers)).status_code == 204
-    assert await tasks_of(vault, world.alice) == []
-    assert await tasks_of(vault, world.bob) == []
+    assert await update_tasks_of(vault, world.alice) == []
+    assert await update_tasks_of(vault, world.bob) == []
 
 
 async def test_expired_shares_queue_nothing(vault: httpx.AsyncClient, clock: FrozenClock) -> None:
