@@ -48,9 +48,6 @@ def server_url() -> Iterator[str]:
         server.start()
         try:
             yield server.url
-        except BaseException:
-            print(server.log_tail())
-            raise
         finally:
             server.stop()
 
