@@ -7,6 +7,7 @@ bounded however large the vault; :meth:`ExportFlows.import_export` reads the who
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -33,6 +34,10 @@ def _slots(card: Card) -> list[dict[str, Any]]:
         {"name": s.name, "label": s.label, "slot_type_name": s.slot_type_name, "value": s.value}
         for s in card.slots
     ]
+
+
+# Cards created at a time on import: enough to overlap the round trips, few enough to keep memory bounded.
+IMPORT_BATCH = 4
 
 
 class ExportFlows(TaskFlows):
@@ -163,7 +168,9 @@ class ExportFlows(TaskFlows):
         reader = ExportReader(source, passphrase)
         reader.verify()
         known = {t.name for t in await self.templates()}
-        cards = templates = 0
+        templates = 0
+        batch: list[tuple[str, str, list[SlotInput]]] = []
+        cards = 0
         for record in reader.records():
             kind = record["type"]
             if kind == "template" and record.get("name") not in known:
@@ -184,19 +191,28 @@ class ExportFlows(TaskFlows):
                 templates += 1
             elif kind in ("card", "received_card"):
                 template = record.get("template") if kind == "card" else None
-                await self.create_card(
-                    template if isinstance(template, str) and template in known else "note",
-                    str(record.get("label") or "Imported card"),
-                    [
-                        SlotInput(
-                            name=slot.get("name"),
-                            value=slot.get("value"),
-                            label=slot.get("label"),
-                            slot_type_name=slot.get("slot_type_name"),
-                        )
-                        for slot in record.get("slots") or []
-                        if isinstance(slot, dict)
-                    ],
+                batch.append(
+                    (
+                        template if isinstance(template, str) and template in known else "note",
+                        str(record.get("label") or "Imported card"),
+                        [
+                            SlotInput(
+                                name=slot.get("name"),
+                                value=slot.get("value"),
+                                label=slot.get("label"),
+                                slot_type_name=slot.get("slot_type_name"),
+                            )
+                            for slot in record.get("slots") or []
+                            if isinstance(slot, dict)
+                        ],
+                    )
                 )
-                cards += 1
+                if len(batch) == IMPORT_BATCH:
+                    cards += await self._create_cards(batch)
+                    batch = []
+        cards += await self._create_cards(batch)
         return ImportSummary(cards=cards, templates=templates)
+
+    async def _create_cards(self, batch: list[tuple[str, str, list[SlotInput]]]) -> int:
+        await asyncio.gather(*(self.create_card(template, label, slots) for template, label, slots in batch))
+        return len(batch)
