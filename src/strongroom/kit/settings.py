@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     # Largest request body (bytes), enforced while it streams in, before parsing and authentication; a route
     # may opt into another limit (kit/bodies.py). Over it: 413 ``body_too_large``.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # A KEK rotation re-sends every key of the account (a keypair is about 5 kB): room for the key quotas.
+    key_rotation_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     # Serve /docs (Swagger UI, assets served locally, never from a CDN); the OpenAPI JSON is always served.
     api_docs: bool = True
     # Peers (addresses or CIDRs, comma-separated) whose X-Forwarded-For / Forwarded headers are believed.

@@ -14,6 +14,7 @@ from strongroom.keystore.lifecycle.schemas import CredentialsResponse, Credentia
 from strongroom.keystore.principal import CurrentUser
 from strongroom.keystore.srp.router import srp_context
 from strongroom.keystore.srp.service import LoginFailed
+from strongroom.kit.bodies import body_limit
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_response, error_responses
 
@@ -49,6 +50,7 @@ async def change_credentials(
     responses=error_responses(401, 404, 409, 422, 429),
     tags=["key_encryption_key"],
 )
+@body_limit("key_rotation_max_bytes")
 async def rotate_kek(
     body: KeyRotation,
     principal: CurrentUser,
