@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint typecheck unit bench bench-http load interop clean web web-deps web-check
+.PHONY: install serve test lint typecheck unit bench bench-http load interop interop-deps clean web web-deps web-check
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -27,8 +27,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-unit: install web-deps
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+# The suite runs in TEST_WORKERS processes (pytest-xdist; a file's tests stay on one worker): most of its
+# time is spent waiting on server processes, databases and browsers, not on the CPU.
+TEST_WORKERS ?= 2
+
+unit: install web-deps interop-deps
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck web-check unit
 
@@ -66,6 +70,13 @@ bench-http: install
 # LOAD_SECONDS (default 120), LOAD_USERS (30), LOAD_BACKENDS, LOAD_PROCESSES: see tests/load/run.py.
 load: install
 	$(PY) -m tests.load.run
+
+INTEROP_STAMP := tools/interop/node_modules/.installed
+$(INTEROP_STAMP): tools/interop/package.json tools/interop/package-lock.json
+	cd tools/interop && npm ci --no-audit --no-fund
+	touch $(INTEROP_STAMP)
+
+interop-deps: $(INTEROP_STAMP)
 
 interop: install
 	cd tools/interop && npm ci --no-audit --no-fund
