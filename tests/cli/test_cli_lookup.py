@@ -65,7 +65,9 @@ def test_items_by_name_label_and_prefix_with_one_field(cli: Cli) -> None:
     assert len(shown) == 2
     assert car["id"].startswith(shown[0]) or car["id"].startswith(shown[1])
     for prefix in shown:
-        assert spec(cli("items", "get", prefix).stdout, "Item")["label"].lower() == "my car"
+        got = cli("items", "get", prefix)
+        assert got.code == 0, (line, got.stderr)
+        assert spec(got.stdout, "Item")["label"].lower() == "my car"
 
 
 def test_malformed_ids_are_bad_input_checked_locally(cli: Cli) -> None:

@@ -68,19 +68,25 @@ def pick(
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1:
-        raise _ambiguous(ref, what, by_name, ident, describe)
+        raise _ambiguous(ref, what, by_name, items, ident, describe)
     by_prefix = [c for c in items if ident(c).lower().startswith(wanted)] if _PREFIX.match(wanted) else []
     if len(by_prefix) == 1:
         return by_prefix[0]
     if len(by_prefix) > 1:
-        raise _ambiguous(ref, what, by_prefix, ident, describe)
+        raise _ambiguous(ref, what, by_prefix, items, ident, describe)
     raise CliError(f"no {what} named {ref!r} or with an id starting so (see `{listing}`)", EXIT_INPUT)
 
 
 def _ambiguous(
-    ref: str, what: str, found: list[T], ident: Callable[[T], str], describe: Callable[[T], str]
+    ref: str,
+    what: str,
+    found: list[T],
+    items: list[T],
+    ident: Callable[[T], str],
+    describe: Callable[[T], str],
 ) -> CliError:
-    everyone = [ident(c) for c in found]
+    # Prefixes unique among all the candidates, so that each one shown designates its record.
+    everyone = [ident(c) for c in items]
     shown = "; ".join(f"{short_id(ident(c), everyone)} {describe(c)}" for c in found[:MAX_LISTED])
     more = f"; and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
     return CliError(f"{ref!r} matches {len(found)} {what}s: {shown}{more} (give more of the id)", EXIT_INPUT)
