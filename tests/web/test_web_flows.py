@@ -213,6 +213,26 @@ def test_cancelled_invitation_link_is_refused(people: Browsers, server: WebServe
     bob.get_by_role("button", name="Not now").click()
 
 
+def test_expired_invitation_link_is_refused_and_changes_nothing(people: Browsers, server: WebServer) -> None:
+    """An invitation past its expiry (set in the past in the Vault's database, which the running server
+    reads: its shortest lifetime is a minute) is refused with a message; no connection is made."""
+    alice, bob = people.alice, people.bob
+    invite(alice, "late@example.test", "Late")
+    link = invitation_link(wait_for_mail(server.mail_dir, "late@example.test"))
+    with contextlib.closing(sqlite3.connect(server.data_dir / "vault.sqlite3", timeout=30)) as db, db:
+        expired = db.execute(
+            "UPDATE invitations SET expires_at = '2000-01-01 00:00:00.000000' WHERE email = ?",
+            ("late@example.test",),
+        )
+        assert expired.rowcount == 1
+    bob.goto(link)
+    accept_invitation(bob, "Late")
+    expect(bob.get_by_role("alert")).to_have_text(re.compile("has expired"), timeout=SLOW)
+    bob.get_by_role("button", name="Not now").click()
+    nav(bob, "Connections")
+    expect(bob.get_by_role("list", name="Your connections").get_by_role("listitem")).to_have_count(1)
+
+
 @pytest.fixture(scope="module")
 def carol(server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> Shell:
     """Carol uses the CLI (her auth file carol.yaml in the shell's folder)."""
