@@ -30,7 +30,7 @@ def serve(data_dir: Path, env: dict[str, str]) -> Iterator[E2EServer]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env=clean_env(**env),
+        env=clean_env(STRONGROOM_REQUIRE_VERIFIED_EMAIL="false", **env),
     )
     try:
         assert process.stdout is not None

@@ -161,6 +161,8 @@ def rows() -> list[Row]:
             Row("GET", "/client_task_queue", actor, 200, check=sees_tasks(1 if actor == OWNER else 0))
         )
     route("PUT", "/client_task_queue", everyone(404, owner=200), body=start_task)
+    # Who read a share: its card's owner and its sender only (here one person), never the recipient.
+    route("GET", "/shares/{share_id}/events", everyone(404, owner=200), target="S")
     # Creations late (they change what later rows would see), deletions last.
     space_path = "/connections/{connection_id}/encryption_space"
     route("POST", space_path, everyone(404, owner=201), target="ab", body=new_space)

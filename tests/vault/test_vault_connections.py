@@ -19,7 +19,16 @@ from strongroom.kit.clock import FrozenClock
 from strongroom.kit.settings import Settings
 from strongroom.vault.connections import hooks
 from strongroom.vault.models import Connection, Invitation, Item, PublicKey
-from tests.vault.helpers import KeyPool, VaultUser, add_public_key, connect, error_code, invite, sign_up
+from tests.vault.helpers import (
+    KeyPool,
+    VaultUser,
+    add_public_key,
+    connect,
+    delete_me,
+    error_code,
+    invite,
+    sign_up,
+)
 
 
 async def accept(
@@ -290,7 +299,7 @@ async def test_deleting_an_account_removes_it_everywhere(
         )
     ).json()
 
-    assert (await vault.delete("/me", headers=alice.headers)).status_code == 204
+    assert (await delete_me(vault, alice)).status_code == 204
     assert deleted_connections == [{uuid.UUID(alice_record["id"]), uuid.UUID(bob_record["id"])}]
     assert (await vault.get("/connections", headers=bob.headers)).json()["connections"] == []
     async with vault_app.state.sessions() as session:
