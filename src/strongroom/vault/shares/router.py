@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from strongroom.kit.db import DbSession
+from strongroom.kit.db import DbSession, writes
 from strongroom.kit.errors import error_responses
 from strongroom.kit.pagination import ListPage, meta
 from strongroom.vault.auth import CurrentUser
@@ -71,6 +71,7 @@ async def update_shares(
 
 
 @router.get("/shares/{share_id}", response_model=ShareEnvelope, responses=error_responses(401, 404, 422))
+@writes  # a recipient's read of the values is recorded (share_read_events)
 async def get_share(
     share_id: uuid.UUID, principal: CurrentUser, session: DbSession, now: Now
 ) -> ShareEnvelope:
