@@ -79,7 +79,8 @@ def carol(alice: Page, server: WebServer, tmp_path_factory: pytest.TempPathFacto
 
 def _incoming_share(shell: Shell, label: str) -> str:
     listed = yaml.safe_load(shell("shares", "list", "--incoming", "-a", "carol.yaml").stdout)["spec"]
-    return next(s["id"] for s in listed if s.get("item_label") == label or s.get("label") == label)
+    found: str = next(s["id"] for s in listed if s.get("item_label") == label or s.get("label") == label)
+    return found
 
 
 def _save(page: Page, name: str, folder: Path) -> bytes:
