@@ -7,6 +7,7 @@ write: what the page writes, strongroom.crypto reads. python: what strongroom.cr
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -123,3 +124,49 @@ def test_page_reads_what_python_writes(harness: Page) -> None:
         "signature": crypto.sign(pair.private_pem, b"claim me"),
     }
     assert harness.evaluate("(m) => strongroomHarness.readFromPython(m)", made) == []
+
+
+def _sealed(key: bytes, plaintext: bytes) -> tuple[bytes, crypto.FileArtefacts]:
+    sealer = crypto.FileSealer(key)
+    blob = b"".join(
+        sealer.seal(plaintext[i : i + crypto.BLOCK_SIZE]) for i in range(0, len(plaintext), crypto.BLOCK_SIZE)
+    )
+    return blob, sealer.finish()
+
+
+def test_file_attachments_both_ways(harness: Page) -> None:
+    """Two blocks (the second short): the page opens what Python sealed and refuses reordered blocks, a
+    record without its mac, a flipped byte; Python opens what the page sealed, record in canonical form."""
+    key = crypto.generate_file_key()
+    plaintext = os.urandom(crypto.BLOCK_SIZE + 1000)
+    blob, record = _sealed(key, plaintext)
+    swapped = crypto.FileArtefacts(
+        record.ivs[::-1], record.tags[::-1], ((0, 999), (1000, len(plaintext) - 1)), record.size, record.mac
+    )
+    reordered = blob[crypto.BLOCK_SIZE :] + blob[: crypto.BLOCK_SIZE]
+    unsigned = crypto.FileArtefacts(record.ivs, record.tags, record.ranges, record.size)
+    flipped = bytes([blob[0] ^ 1]) + blob[1:]
+    made = {
+        "key_b64": crypto.b64encode(key),
+        "plaintext_b64": crypto.b64encode(plaintext),
+        "blob_b64": crypto.b64encode(blob),
+        "record": record.to_json().decode(),
+        "refused": [
+            ["reordered blocks", swapped.to_json().decode(), crypto.b64encode(reordered)],
+            ["no mac", unsigned.to_json().decode(), None],
+            ["flipped byte", record.to_json().decode(), crypto.b64encode(flipped)],
+            ["another key", _sealed(crypto.generate_file_key(), plaintext)[1].to_json().decode(), None],
+        ],
+    }
+    result = harness.evaluate("(m) => strongroomHarness.files(m)", made)
+    assert result["failures"] == []
+    page_record = result["record"].encode()
+    artefacts = crypto.FileArtefacts.from_json(page_record)
+    assert artefacts.to_json() == page_record
+    assert artefacts.ranges == ((0, crypto.BLOCK_SIZE - 1), (crypto.BLOCK_SIZE, len(plaintext) - 1))
+    opener = crypto.FileOpener(crypto.b64decode(result["key_b64"]), artefacts)
+    page_blob = crypto.b64decode(result["blob_b64"])
+    opened = b"".join(
+        opener.open(i, page_blob[first : last + 1]) for i, (first, last) in enumerate(artefacts.ranges)
+    )
+    assert opened == plaintext

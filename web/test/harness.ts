@@ -167,4 +167,41 @@ async function readFromPython(made: Json): Promise<string[]> {
   return failures;
 }
 
-(globalThis as unknown as Json).strongroomHarness = { read, write, readFromPython };
+/** File attachments both ways: open what strongroom.crypto.files sealed (and refuse its tampered records and
+ * blocks), then seal the same plaintext for Python to open. */
+async function files(made: Json): Promise<Json> {
+  const failures: string[] = [];
+  const key = c.b64decode(made.key_b64);
+  const blob = c.b64decode(made.blob_b64);
+  const openAll = async (record: string, data: Uint8Array): Promise<Uint8Array> => {
+    const opener = await c.FileOpener.create(key, c.artefactsFromJson(c.utf8(record)));
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < opener.artefacts.ivs.length; i++) {
+      const [first, last] = opener.artefacts.ranges[i]!;
+      parts.push(await opener.open(i, data.subarray(first, last + 1)));
+    }
+    return c.concat(...parts);
+  };
+  try {
+    if (c.toHex(await openAll(made.record, blob)) !== c.toHex(c.b64decode(made.plaintext_b64))) failures.push("python file: wrong plaintext");
+  } catch (e) {
+    failures.push(`python file: ${(e as Error).name}`);
+  }
+  for (const [name, record, data] of made.refused as [string, string, string][]) {
+    try {
+      await openAll(record, data === null ? blob : c.b64decode(data));
+      failures.push(`${name}: opened`);
+    } catch (e) {
+      if (!(e instanceof c.DecryptionError || e instanceof c.CryptoFormatError)) failures.push(`${name}: ${(e as Error).name}`);
+    }
+  }
+  const plaintext = c.b64decode(made.plaintext_b64);
+  const fileKey = c.generateFileKey();
+  const sealer = new c.FileSealer(fileKey);
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < plaintext.length; i += c.BLOCK_SIZE) parts.push(await sealer.seal(plaintext.subarray(i, i + c.BLOCK_SIZE)));
+  const record = c.fromUtf8(c.artefactsToJson(await sealer.finish()));
+  return { failures, key_b64: c.b64encode(fileKey), blob_b64: c.b64encode(c.concat(...parts)), record };
+}
+
+(globalThis as unknown as Json).strongroomHarness = { read, write, readFromPython, files };

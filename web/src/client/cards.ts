@@ -23,6 +23,8 @@ export interface CardSlot {
   slotTypeName: string | null;
   value: string | null;
   ordinal: number | null;
+  /** Set on an `attachment` slot: its value is then the file key (base64), never shown. */
+  attachmentId: string | null;
 }
 
 export interface Card {
@@ -80,6 +82,7 @@ async function toCard(core: Core, item: Json, slots: Json[]): Promise<Card> {
         slotTypeName: str(s, "slot_type_name"),
         value: await core.decrypt(dek, str(s, "encrypted_value")),
         ordinal: typeof s.ordinal === "number" ? s.ordinal : null,
+        attachmentId: str(s, "attachment_id"),
       })),
     ),
   };

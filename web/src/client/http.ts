@@ -87,12 +87,72 @@ export class ServiceApi {
     }
     return data as Json;
   }
+
+  /** A raw GET (a blob), its body left to the caller to stream; errors as for `call`. */
+  async getBytes(path: string): Promise<Response> {
+    const headers: Record<string, string> = { Accept: "application/octet-stream" };
+    if (this.token !== null) headers.Authorization = this.token;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { method: "GET", headers, credentials: "omit", cache: "no-store", redirect: "error" });
+    } catch {
+      throw new TransportError(this.service);
+    }
+    if (response.status >= 400) {
+      const [code, message] = await errorItem(response);
+      if (response.status === 401 && this.token !== null) this.onUnauthorized?.();
+      throw new ApiError(response.status, code, message, this.service);
+    }
+    return response;
+  }
+
+  /** A raw PUT of `body` (application/octet-stream). XMLHttpRequest, not fetch: only it reports upload
+   * progress, and fetch cannot stream a request body over HTTP/1.1 anyway. */
+  putBytes(path: string, body: Blob, onProgress?: (sent: number, total: number) => void): Promise<Json> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("PUT", `${this.baseUrl}${path}`);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      if (this.token !== null) xhr.setRequestHeader("Authorization", this.token);
+      xhr.withCredentials = false;
+      xhr.responseType = "text";
+      if (onProgress) xhr.upload.onprogress = (e) => onProgress(e.loaded, body.size);
+      xhr.onerror = () => reject(new TransportError(this.service));
+      xhr.onload = () => {
+        if (xhr.status >= 400) {
+          const [code, message] = errorPair(xhr.status, xhr.statusText, xhr.responseText);
+          if (xhr.status === 401 && this.token !== null) this.onUnauthorized?.();
+          reject(new ApiError(xhr.status, code, message, this.service));
+          return;
+        }
+        try {
+          const data: unknown = JSON.parse(xhr.responseText);
+          if (typeof data === "object" && data !== null && !Array.isArray(data)) return resolve(data as Json);
+        } catch {
+          // below
+        }
+        reject(new ProtocolError(`${this.service} PUT ${path}: the answer is not a JSON object`));
+      };
+      xhr.send(body);
+    });
+  }
 }
 
 async function errorItem(response: Response): Promise<[string, string]> {
-  const fallback: [string, string] = [`http_${response.status}`, response.statusText || "request failed"];
+  let text = "";
   try {
-    const body = (await response.json()) as { errors?: { error?: unknown; message?: unknown }[] };
+    text = await response.text();
+  } catch {
+    // no body: the generic pair
+  }
+  return errorPair(response.status, response.statusText, text);
+}
+
+function errorPair(status: number, statusText: string, text: string): [string, string] {
+  const fallback: [string, string] = [`http_${status}`, statusText || "request failed"];
+  try {
+    const body = JSON.parse(text) as { errors?: { error?: unknown; message?: unknown }[] };
     const first = body.errors?.[0];
     if (first && typeof first.error === "string") {
       return [first.error, typeof first.message === "string" && first.message ? first.message : first.error.replace(/_/g, " ")];

@@ -27,6 +27,7 @@ export interface SharedSlot {
   name: string | null;
   label: string | null;
   value: string | null;
+  attachmentId: string | null;
 }
 
 export interface SharedCard {
@@ -203,7 +204,14 @@ export async function readShare(core: Core, id: string): Promise<SharedCard> {
   const out = await Promise.all(
     encrypted.map(async ([slotId, value]) => {
       const s = slots.get(slotId);
-      return { id: slotId, name: s ? str(s, "name") : null, label: s ? str(s, "label") : null, value: await core.decrypt(dek, value), ordinal: s?.ordinal };
+      return {
+        id: slotId,
+        name: s ? str(s, "name") : null,
+        label: s ? str(s, "label") : null,
+        value: await core.decrypt(dek, value),
+        attachmentId: s ? str(s, "attachment_id") : null,
+        ordinal: s?.ordinal,
+      };
     }),
   );
   return { ...base, slots: ordered(out as unknown as Json[]) as unknown as SharedSlot[] };

@@ -5,3 +5,4 @@ export * from "./keys";
 export * from "./kdf";
 export * from "./cryppo";
 export * from "./srp";
+export * from "./files";

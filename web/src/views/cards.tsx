@@ -4,6 +4,7 @@ import * as cardsApi from "../client/cards";
 import type { Card, SlotInput, Template } from "../client/cards";
 import { connections } from "../client/connections";
 import { shareCard } from "../client/shares";
+import { AttachForm, AttachmentDownload } from "./attachments";
 import { ErrorNote, Field, Progress, localDate, useAction, useApp, useLoad } from "./ui";
 
 export function CardList(): preact.JSX.Element {
@@ -160,14 +161,22 @@ export function CardView({ id }: { id: string }): preact.JSX.Element {
         </Field>
         {card.slots.map((slot) => (
           <div class="slot" key={slot.id}>
-            <Field label={slot.label || slot.name || "Slot"}>
-              <input
-                type="text"
-                autoComplete="off"
-                value={edits[slot.id] ?? slot.value ?? ""}
-                onInput={(e) => setEdits({ ...edits, [slot.id]: e.currentTarget.value })}
-              />
-            </Field>
+            {slot.attachmentId !== null ? (
+              // The value of an attachment slot is the file key: never shown, never edited.
+              <div class="field">
+                <span class="field-label">{slot.label || slot.name || "Attachment"}</span>
+                <AttachmentDownload slot={slot} name={slot.label || slot.name || "attachment"} />
+              </div>
+            ) : (
+              <Field label={slot.label || slot.name || "Slot"}>
+                <input
+                  type="text"
+                  autoComplete="off"
+                  value={edits[slot.id] ?? slot.value ?? ""}
+                  onInput={(e) => setEdits({ ...edits, [slot.id]: e.currentTarget.value })}
+                />
+              </Field>
+            )}
             <button type="button" class="secondary" aria-label={`Remove slot ${slot.label || slot.name}`} onClick={() => remove(slot.id)}>
               Remove
             </button>
@@ -199,6 +208,13 @@ export function CardView({ id }: { id: string }): preact.JSX.Element {
         <ErrorNote error={action.error} />
         <Progress steps={action.steps} busy={action.busy} />
       </form>
+      <AttachForm
+        card={card}
+        onAttached={() => {
+          loaded.reload();
+          kickTasks();
+        }}
+      />
       <ShareForm card={card} />
     </section>
   );

@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { connections } from "../client/connections";
 import * as sharesApi from "../client/shares";
 import { AcceptanceRequired, type Share, type SharedCard } from "../client/shares";
+import { AttachmentDownload } from "./attachments";
 import { ErrorNote, Field, Progress, localDate, toLocalInput, useAction, useApp, useLoad, when } from "./ui";
 
 function useNames(): Map<string, string> {
@@ -103,7 +104,7 @@ export function SharedCardView({ id }: { id: string }): preact.JSX.Element {
         {result.slots.map((s) => (
           <div key={s.id}>
             <dt>{s.label || s.name || "Value"}</dt>
-            <dd>{s.value ?? ""}</dd>
+            <dd>{s.attachmentId !== null ? <AttachmentDownload slot={s} name={s.label || s.name || "attachment"} /> : (s.value ?? "")}</dd>
           </div>
         ))}
       </dl>

@@ -7,6 +7,7 @@ import type { Core, Step } from "../client/core";
 import { NotUnlocked } from "../client/core";
 import { ApiError, ProtocolError, TransportError } from "../client/http";
 import { AcceptanceRequired, ShareUnavailable } from "../client/shares";
+import { AttachmentUnavailable, AttachmentUnreadable } from "../client/attachments";
 
 export interface AppContext {
   core: Core;
@@ -35,6 +36,8 @@ const CODES: Record<string, string> = {
   invalid_code: "That code is not the one we mailed. Check it and try again.",
   code_expired: "That code has expired. Ask for a new one.",
   no_pending_verification: "No code is pending. Ask for a new one.",
+  attachment_too_large: "This file is larger than the server accepts for an attachment.",
+  storage_quota_exceeded: "Your storage is full: remove some attachments first.",
   email_already_verified: "Your email address is already verified.",
   invalid_email: "That email address is not valid.",
 };
@@ -48,6 +51,8 @@ export function describe(error: unknown): string {
   if (error instanceof InvalidSecretKey) return "That secret key is malformed. It looks like 1.<username>.<groups of letters and digits>.";
   if (error instanceof ShareUnavailable) return "This share is no longer available: it was revoked, it expired, or it is not yours.";
   if (error instanceof AcceptanceRequired) return "Accept the terms of this share to see its values.";
+  if (error instanceof AttachmentUnavailable) return "This file is no longer available to you: the share was revoked or expired, or the file was removed.";
+  if (error instanceof AttachmentUnreadable) return "This file cannot be decrypted: it was changed or damaged where it is stored. Nothing was saved.";
   if (error instanceof NotUnlocked) return "The vault is locked. Unlock it with your passphrase.";
   if (error instanceof DecryptionError) return "A value could not be decrypted with your keys.";
   if (error instanceof CryptoFormatError) return `The data is malformed (${error.message}).`;
