@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,17 +64,19 @@ class E2EServer:
         return self.data_dir / "mail"
 
 
-@pytest.fixture(scope="module")
-def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
-    """``strongroom serve --port 0 --data-dir <tmp>`` for the module; the URL parsed from what it prints."""
-    data_dir = tmp_path_factory.mktemp("e2e-data")
+@contextmanager
+def serving(data_dir: Path, **env: str) -> Iterator[E2EServer]:
+    """``strongroom serve --port 0 --data-dir DATA_DIR`` with ``env`` added, stopped after the block; the
+    URL parsed from what it prints. Mail verification is off unless ``env`` turns it on: the CLI's email
+    verification has its own test (tests/cli/test_cli_verify_email.py)."""
     process = subprocess.Popen(
         [strongroom_command(), "serve", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        # The CLI's email verification has its own test (tests/cli/test_cli_verify_email.py).
-        env=clean_env(STRONGROOM_MAIL_POLL_INTERVAL="0.2", STRONGROOM_REQUIRE_VERIFIED_EMAIL="false"),
+        env=clean_env(
+            **{"STRONGROOM_MAIL_POLL_INTERVAL": "0.2", "STRONGROOM_REQUIRE_VERIFIED_EMAIL": "false", **env}
+        ),
     )
     try:
         assert process.stdout is not None
@@ -94,6 +97,13 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2EServer]:
+    """A ``strongroom serve`` for the module (see :func:`serving`)."""
+    with serving(tmp_path_factory.mktemp("e2e-data")) as server:
+        yield server
 
 
 class Shell:

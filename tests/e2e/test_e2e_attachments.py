@@ -6,51 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.e2e.conftest import READY, E2EServer, Shell, clean_env, strongroom_command
+from tests.e2e.conftest import Shell, serving
 from tests.e2e.test_e2e_cli import connect_locally, new_card, share, spec
 from tests.s3server import ACCESS_KEY, REGION, SECRET_KEY, S3Endpoint
 
 pytestmark = pytest.mark.e2e
 
 BIG = 200 * 1024 * 1024
-
-
-def serve(data_dir: Path, env: dict[str, str]) -> Iterator[E2EServer]:
-    process = subprocess.Popen(
-        [strongroom_command(), "serve", "--port", "0", "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=clean_env(STRONGROOM_REQUIRE_VERIFIED_EMAIL="false", **env),
-    )
-    try:
-        assert process.stdout is not None
-        printed = ""
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not READY.search(printed):
-            line = process.stdout.readline()
-            if not line:
-                break
-            printed += line
-        found = READY.search(printed)
-        assert found, f"strongroom serve did not print its URL: {printed!r}"
-        yield E2EServer(found.group(1), data_dir)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module", params=["disk", "s3"])
@@ -66,7 +34,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             "STRONGROOM_S3_ACCESS_KEY_ID": ACCESS_KEY,
             "STRONGROOM_S3_SECRET_ACCESS_KEY": SECRET_KEY,
         }
-    for server in serve(tmp_path_factory.mktemp(f"e2e-{request.param}"), env):
+    with serving(tmp_path_factory.mktemp(f"e2e-{request.param}"), **env) as server:
         yield Shell(server, tmp_path_factory.mktemp("e2e-home"))
 
 
