@@ -87,7 +87,7 @@ def test_a_200_mb_attachment_is_created_shared_and_read(store: Shell) -> None:
     (shell.folder / "mine.bin").unlink()
 
     # Revoked: the recipient's next download is refused with one error line, and nothing is written.
-    assert shell("shares", "delete", shared["id"], "-a", "alice.yaml").code == 0
+    assert shell("shares", "delete", shared["id"], "-y", "-a", "alice.yaml").code == 0
     refused = shell(
         "shares", "get-attachment", shared["id"], "--slot", "contract", "-o", "x.bin", "-a", "bob.yaml"
     )
