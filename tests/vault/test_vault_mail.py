@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import mailbox
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -148,6 +149,26 @@ async def test_maildir_transport_skips_a_key_it_already_holds(tmp_path: Path) ->
     await transport.deliver(message, "strongroom-one")
     await transport.deliver(message, "strongroom-two")
     assert sorted(mailbox.Maildir(tmp_path / "box").keys()) == ["strongroom-one", "strongroom-two"]
+
+
+async def test_a_new_maildir_appears_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader polling for the folder never finds it without ``cur``: the worker test once raced on that."""
+    box = tmp_path / "mail" / "box"
+    half_made: list[str] = []
+    real_mkdir = os.mkdir
+
+    def watching_mkdir(path: Any, mode: int = 0o777, *, dir_fd: int | None = None) -> None:
+        real_mkdir(path, mode, dir_fd=dir_fd)
+        if box.exists() and not all((box / sub).is_dir() for sub in ("tmp", "new", "cur")):
+            half_made.append(str(path))
+
+    monkeypatch.setattr(os, "mkdir", watching_mkdir)
+    message = EmailMessage()
+    message.set_content("hello")
+    await MaildirTransport(box).deliver(message, "strongroom-one")
+    assert half_made == []
+    assert list(mailbox.Maildir(box).keys()) == ["strongroom-one"]
+    assert [p.name for p in box.parent.iterdir()] == ["box"]
 
 
 async def test_invitation_mail_over_smtp(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import mailbox
 import os
+import shutil
 import ssl
+import tempfile
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -84,8 +86,7 @@ class MaildirTransport:
         await asyncio.to_thread(self._write, message.as_bytes(), key)
 
     def _write(self, data: bytes, key: str) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        box = mailbox.Maildir(self._path, create=True)
+        box = _open_maildir(self._path)
         if key in box:
             return
         tmp = self._path / "tmp" / key
@@ -94,6 +95,24 @@ class MaildirTransport:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self._path / "new" / key)
+
+
+def _open_maildir(path: Path) -> mailbox.Maildir:
+    """Open the maildir, creating it whole: a reader never sees the folder without ``cur``/``new``/``tmp``.
+
+    The folder is built beside its final place and renamed into it, so a mail client (or a test) that polls
+    for it finds either nothing or a complete maildir.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-"))
+        for sub in ("tmp", "new", "cur"):
+            (staging / sub).mkdir()
+        try:
+            os.rename(staging, path)
+        except OSError:  # another worker made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    return mailbox.Maildir(path, create=True)
 
 
 def transport_for(settings: Settings) -> Transport:
