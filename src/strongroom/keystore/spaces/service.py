@@ -18,7 +18,7 @@ from strongroom.keystore.lifecycle.service import hold_keys
 from strongroom.keystore.models import EncryptionSpace, EncryptionSpaceKey, SharedKey
 from strongroom.keystore.principal import Principal
 from strongroom.keystore.spaces import repository
-from strongroom.keystore.spaces.claims import check_claim_signature, claim_refused, signature_digest
+from strongroom.keystore.spaces.claims import check_claim_signature, claim_refused
 from strongroom.keystore.spaces.schemas import (
     EncryptionSpaceCreate,
     EncryptionSpaceKeyPage,
@@ -39,6 +39,7 @@ from strongroom.kit.errors import AppError, conflict, invalid, not_found
 from strongroom.kit.pagination import PageParams, cut
 from strongroom.kit.ratelimit import RateLimiter, enforce
 from strongroom.kit.settings import Settings
+from strongroom.kit.signatures import replayed, signature_digest
 
 log = logging.getLogger("strongroom.keystore.spaces")
 
@@ -206,9 +207,7 @@ async def claim(
     if ctx.housekeeping.due("used_claim_signatures", ctx.now):
         await repository.purge_used_signatures(session, ctx.now)
     if not await repository.use_signature(session, checked.digest, checked.fresh_until):
-        raise AppError(
-            403, "signature_replayed", "this request signature was used before; sign a new request"
-        )
+        raise replayed()
     await repository.record_claim(session, shared, principal.user_id, ctx.now)
     log.info(
         "shared key claimed", extra={"user_id": str(principal.user_id), "encryption_space_id": str(space_id)}

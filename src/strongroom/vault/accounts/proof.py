@@ -8,18 +8,15 @@ A session token alone never deletes an account: whoever holds a stolen token sti
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from strongroom.crypto import KeyFormatError, SerializationError, SignatureError, parse_signature, verify
-from strongroom.kit.errors import AppError, invalid
+from strongroom.kit.errors import AppError
+from strongroom.kit.signatures import TIMESTAMP_MARKER, check_request_signature
 
-TIMESTAMP_MARKER = "--request-timestamp="
 DELETE_PREFIX = "DELETE "
-MAX_SIGNED_TEXT = 2048
 
 
 def _refused(message: str) -> AppError:
@@ -39,42 +36,24 @@ def check_deletion_signature(
     422 ``invalid_request_signature`` if it does not parse; 403 ``proof_refused`` if it does not verify
     under the login key or signs another text; 403 ``stale_signature`` outside ``max_skew`` seconds.
     """
-    try:
-        digest = hashlib.sha256(parse_signature(request_signature).signature).hexdigest()
-    except SerializationError:
-        raise invalid(
-            "invalid_request_signature", "request_signature is not a Sign.Rsa… signature string"
-        ) from None
-    try:
-        signed = verify(public_key, request_signature)
-    except (SignatureError, SerializationError, KeyFormatError):
-        raise _refused("the request signature does not verify under the account's login key") from None
-    try:
-        text = signed.decode("utf-8") if len(signed) <= MAX_SIGNED_TEXT else ""
-    except UnicodeDecodeError:
-        text = ""
-    url, marker, stamp = text.rpartition(TIMESTAMP_MARKER)
-    if not marker or not url.startswith(DELETE_PREFIX) or not _names_me(url.removeprefix(DELETE_PREFIX)):
-        raise _refused("the signature is not for deleting this account")
-    try:
-        timestamp = datetime.fromisoformat(stamp)
-    except ValueError:
-        raise _refused("the signed timestamp is not an ISO 8601 time") from None
-    if timestamp.tzinfo is None:
-        raise _refused("the signed timestamp has no time zone")
-    skew = timedelta(seconds=max_skew)
-    if abs(now - timestamp) > skew:
-        raise AppError(403, "stale_signature", "the request signature is too old (or too far in the future)")
-    return digest, timestamp + skew
+    checked = check_request_signature(
+        request_signature,
+        public_key,
+        names=_names_me,
+        refused=_refused,
+        purpose="deleting this account",
+        now=now,
+        max_skew=max_skew,
+    )
+    return checked.digest, checked.fresh_until
 
 
-def _names_me(url: str) -> bool:
+def _names_me(text: str) -> bool:
+    if not text.startswith(DELETE_PREFIX):
+        return False
+    url = text.removeprefix(DELETE_PREFIX)
     try:
         path = urlsplit(url).path
     except ValueError:
         return False
     return path.rstrip("/").split("/")[-1] == "me" and not url.endswith("/")
-
-
-def replayed() -> AppError:
-    return AppError(403, "signature_replayed", "this request signature was used before; sign a new request")

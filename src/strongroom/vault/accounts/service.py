@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strongroom.crypto import KeyFormatError, encrypt_with_public_key, load_public_key
 from strongroom.kit.errors import AppError, conflict, invalid, not_found
 from strongroom.kit.settings import Settings, SignupPolicy
+from strongroom.kit.signatures import replayed
 from strongroom.kit.tokens import hash_token, new_token
 from strongroom.vault import sessions
 from strongroom.vault.accounts import proof, verification
@@ -201,7 +202,7 @@ async def delete_me(
         request_signature, key, now=now, max_skew=settings.claim_signature_max_skew
     )
     if not await repo.use_request_signature(session, digest, fresh_until, now):
-        raise proof.replayed()
+        raise replayed()
     connection_ids = await repo.connection_ids_of(session, principal.user_id)
     if connection_ids:
         # The peers' clients are asked to delete what the connections leave in their Keystores.
