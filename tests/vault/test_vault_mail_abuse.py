@@ -4,6 +4,7 @@ sender's text shown as untrusted quotes, and the sign-up policy."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -327,6 +328,41 @@ async def test_invite_only_signups_need_a_live_invitation(
         assert error_code(await sign_up_with(client, keys, invitation_token=late["token"])) == (
             "invitation_required"
         )
+
+
+async def test_the_mails_newcomer_command_signs_up_on_an_invite_only_server(
+    strict: Settings, keys: KeyPool, clock: FrozenClock
+) -> None:
+    """The mail's ``users create`` line carries the invitation token, which an invite-only server needs."""
+    from typer.main import get_command
+
+    from strongroom.cli._users import users
+
+    policy = strict.model_copy(update={"signups": "invite"})
+    app = create_app(policy, clock=clock)
+    async with app_client(app) as client:
+        open_app = create_app(strict, clock=clock)
+        async with app_client(open_app) as opener:
+            alice = await verified(opener, open_app, strict, clock, keys, "alice@example.test")
+        invitation = (await try_invite(client, keys, alice, email="bob@example.test")).json()["invitation"]
+        async with app.state.sessions() as session:
+            body = (
+                await session.scalars(
+                    select(OutboxMail.body).where(OutboxMail.recipient == "bob@example.test")
+                )
+            ).one()
+        assert body is not None
+        [line] = [line for line in body.splitlines() if "strongroom users create" in line]
+        words = shlex.split(line)
+        assert words[:3] == ["strongroom", "users", "create"]
+        token = words[words.index("--invitation-token") + 1]
+        assert token == invitation["token"]
+        create = get_command(users).commands["create"]  # type: ignore[attr-defined]
+        options = {option for param in create.params for option in param.opts}
+        assert set(words[3::2]) <= options  # every flag of the line is one the CLI takes
+        response = await sign_up_with(client, keys, invitation_token=token)
+        assert response.status_code == 201, response.text
+        assert response.json()["user"]["email"] == "bob@example.test"
 
 
 async def test_signup_domains_limit_the_addresses_that_can_be_verified(

@@ -16,11 +16,15 @@ def accept_command(invitation_id: uuid.UUID, token: str, server_url: str = "") -
     return f"strongroom connections accept{url} --invitation-id {invitation_id} --token {shlex.quote(token)}"
 
 
-def sign_up_command(server_url: str, recipient: str | None) -> str:
-    """The command that makes an account on ``server_url`` for the invitee (who may have none yet)."""
+def sign_up_command(server_url: str, recipient: str | None, token: str) -> str:
+    """The command that makes an account on ``server_url`` for the invitee (who may have none yet).
+
+    It carries the invitation token: an invite-only server admits nobody without it, and on any server it
+    proves the address, so the new account's email is verified from the start.
+    """
     url = f" --url {shlex.quote(server_url)}" if server_url else ""
     email = f" --email {shlex.quote(recipient)}" if recipient else ""
-    return f"strongroom users create{url}{email}"
+    return f"strongroom users create{url}{email} --invitation-token {shlex.quote(token)}"
 
 
 UNVERIFIED = "A Strongroom user with an unverified address"
@@ -103,7 +107,7 @@ def invitation_mail(
         "New to Strongroom? Install it (pip install strongroom), then create",
         "your account and accept:",
         "",
-        f"    {sign_up_command(server_url, recipient)}",
+        f"    {sign_up_command(server_url, recipient, token)}",
         f"    {accept_command(invitation_id, token, server_url)}",
         "",
         f"Server: {server_url}",
