@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from strongroom.crypto import generate_key
 from strongroom.kit.settings import Settings
-from tests.vault.factories import make_card
-from tests.vault.helpers import KeyPool, error_code, sign_up
+from tests.vault.factories import encrypt_values, link_space, make_card, post_share, share_card
+from tests.vault.helpers import KeyPool, connect, error_code, sign_up
 
 
 @pytest.fixture
@@ -56,3 +57,28 @@ async def test_stored_bytes_past_the_quota_answer_413(
     )
     assert (r.status_code, error_code(r)) == (413, "storage_quota_exceeded"), r.text
     assert len((await vault.get("/items", headers=alice.headers)).json()["items"]) == 1
+
+
+async def test_share_copies_count_against_the_senders_stored_bytes(
+    settings_with_quotas: Settings, vault: httpx.AsyncClient, keys: KeyPool
+) -> None:
+    # Before: only slot values counted, so a 40 KB card could be shared any number of times.
+    alice, bob = await sign_up(vault, keys), await sign_up(vault, keys)
+    to_bob, _ = await connect(vault, keys, alice, bob)
+    big = "x" * (16 * 1024)  # about 22 KB as a cryppo string: the card and one copy fit in 64 KiB, two do not
+    item, slots = await make_card(vault, alice, values={"vin": big})
+    await share_card(vault, alice, to_bob["id"], item["id"], slots, {"vin": big})
+    space_id = await link_space(vault, alice, to_bob["id"])
+    again = {
+        "shareable_type": "Item",
+        "shareable_id": item["id"],
+        "slot_id": slots["vin"]["id"],
+        "connection_id": to_bob["id"],
+        "encryption_space_id": space_id,
+        "encrypted_values": encrypt_values(generate_key(), slots, {"vin": big}),
+    }
+    r = await post_share(vault, alice, again)
+    assert (r.status_code, error_code(r)) == (413, "storage_quota_exceeded"), r.text
+    assert len((await vault.get("/shares", headers=alice.headers)).json()["shares"]) == 1
+    # The recipient's own budget is not touched by what others send them.
+    await make_card(vault, bob, values={"vin": big})

@@ -8,9 +8,10 @@ by ``user_id``). Counts over the limit answer 422 ``quota_exceeded``; stored byt
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -34,19 +35,24 @@ async def enforce_count(
         raise quota_exceeded(what, limit)
 
 
+StoredColumns = tuple[InstrumentedAttribute[Any], InstrumentedAttribute[Any]]
+"""Where a user's stored ciphertext lives: (value column, the column naming the user who pays for it)."""
+
+
 async def enforce_bytes(
     session: AsyncSession,
-    value_column: InstrumentedAttribute[Any],
-    user_column: InstrumentedAttribute[Any],
+    stored_in: Sequence[StoredColumns],
     user_id: uuid.UUID,
     incoming: int,
     limit: int,
 ) -> None:
     """Refuse a write of ``incoming`` bytes (413 ``storage_quota_exceeded``) that would take the user's
-    stored ciphertext past ``limit``. The incoming size is the request body's: an upper bound of what it
-    stores, so the check never lets a user past the quota."""
-    stored = await session.scalar(
-        select(func.coalesce(func.sum(func.length(value_column)), 0)).where(user_column == user_id)
-    )
-    if int(stored or 0) + incoming > limit:
+    stored ciphertext, summed over ``stored_in``, past ``limit``. The incoming size is the request body's:
+    an upper bound of what it stores, so the check never lets a user past the quota."""
+    total = 0
+    for value_column, user_column in stored_in:
+        size = func.length(cast(value_column, String))  # JSON columns are counted as their text
+        stored = await session.scalar(select(func.coalesce(func.sum(size), 0)).where(user_column == user_id))
+        total += int(stored or 0)
+    if total + incoming > limit:
         raise storage_quota_exceeded(limit)

@@ -15,6 +15,7 @@ from strongroom.kit.errors import error_responses
 from strongroom.kit.pagination import ListPage, meta
 from strongroom.vault.auth import CurrentUser
 from strongroom.vault.deps import Now
+from strongroom.vault.quotas import StorageQuota
 from strongroom.vault.shares import create, events, service, update, views
 from strongroom.vault.shares.schemas import (
     IncomingItemsPage,
@@ -33,7 +34,8 @@ router = APIRouter(tags=["shares"])
     "/shares",
     status_code=201,
     response_model=SharesEnvelope,
-    responses=error_responses(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 413, 422),
+    dependencies=[StorageQuota],
 )
 async def create_shares(
     body: SharesCreate, principal: CurrentUser, session: DbSession, now: Now
@@ -60,7 +62,12 @@ async def list_shares(
     return SharesPage(**dict(body), meta=meta(after, page), next_page_after=after)
 
 
-@router.put("/shares", response_model=SharesEnvelope, responses=error_responses(401, 403, 404, 409, 422))
+@router.put(
+    "/shares",
+    response_model=SharesEnvelope,
+    responses=error_responses(401, 403, 404, 409, 413, 422),
+    dependencies=[StorageQuota],
+)
 async def update_shares(
     body: SharesUpdate, principal: CurrentUser, session: DbSession, now: Now
 ) -> SharesEnvelope:
