@@ -35,6 +35,7 @@ function ChangePassphrase(): preact.JSX.Element {
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     setDone(null);
+    action.clear(); // the last refusal is not the answer to what is typed now
     if (next.length < MIN_PASSPHRASE) return setProblem(`Choose a new passphrase of at least ${MIN_PASSPHRASE} characters.`);
     if (next !== repeat) return setProblem("The two new passphrases differ.");
     if (next === current) return setProblem("The new passphrase is the current one: nothing to change.");
