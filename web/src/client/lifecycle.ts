@@ -108,7 +108,7 @@ export async function rotateSecretKey(core: Core, passphrase: string, next: stri
 }
 
 /** Every record of a Keystore list (`per_page` / `next_page_after`), as the SDK's `_every_page`. */
-async function everyPage(api: ServiceApi, path: string, key: string): Promise<Json[]> {
+export async function everyPage(api: ServiceApi, path: string, key: string): Promise<Json[]> {
   const records: Json[] = [];
   let after: string | null = null;
   for (;;) {
