@@ -61,7 +61,7 @@ function ChangePassphrase(): preact.JSX.Element {
       </Field>
       <label class="check">
         <input type="checkbox" checked={endOthers} onChange={(e) => setEndOthers(e.currentTarget.checked)} />
-        Log out my other sessions (they must log in with the new passphrase)
+        Log out my other sessions (their Keystore sessions end: they log in with the new passphrase)
       </label>
       {problem ? (
         <p class="error" role="alert">
@@ -135,7 +135,7 @@ function RotateSecretKey(): preact.JSX.Element {
           </Field>
           <label class="check">
             <input type="checkbox" checked={endOthers} onChange={(e) => setEndOthers(e.currentTarget.checked)} />
-            Log out my other sessions (they must log in with the new secret key)
+            Log out my other sessions (their Keystore sessions end: they log in with the new secret key)
           </label>
           <label class="check">
             <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} />
