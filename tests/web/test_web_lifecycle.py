@@ -7,17 +7,28 @@ The tests run in file order on one account (Erin), as a person would do these th
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from pydantic import BaseModel
 
+from strongroom.keystore.lifecycle.schemas import (
+    CredentialsUpdate,
+    KeyRotation,
+    RewrappedDataKey,
+    RewrappedKeypair,
+    RewrappedSpaceKey,
+)
 from tests.security.dump import DatabaseDump, DatabaseReader
 from tests.web.pages import (
     SLOW,
@@ -64,8 +75,8 @@ class Account:
     secret_key: str
     passphrase: str
     contexts: list[BrowserContext]
-    # Every request Erin's page sent (URL and body) and every secret she used: none may be in one.
-    sent: list[str] = field(default_factory=list)
+    # Every request Erin's page sent (method, URL, body) and every secret she used: none may be in one.
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
 
 
@@ -77,8 +88,8 @@ def erin(browser: Browser, server: WebServer) -> Iterator[Account]:
     for context in contexts:
         context.set_default_timeout(30_000)
     frank, page = (c.new_page() for c in contexts)
-    sent: list[str] = []
-    page.on("request", lambda r: sent.append(f"{r.url}\n{r.post_data or ''}"))
+    sent: list[tuple[str, str, str]] = []
+    page.on("request", lambda r: sent.append((r.method, r.url, r.post_data or "")))
     frank.goto(f"{server.url}/")
     sign_up(frank, FRANK)
     invite(frank, ERIN.email, "Erin")
@@ -135,6 +146,29 @@ def dump(path: Path) -> DatabaseDump:
         return pool.submit(asyncio.run, read()).result()
 
 
+def sent_body(erin: Account, method: str, path: str) -> dict[str, Any]:
+    """The body of the last ``method path`` request of Erin's page."""
+    bodies = [b for m, u, b in erin.sent if m == method and urllib.parse.urlsplit(u).path == path]
+    assert bodies, f"no {method} {path}"
+    body = json.loads(bodies[-1])
+    assert isinstance(body, dict)
+    return body
+
+
+def fields(model: type[BaseModel]) -> set[str]:
+    return set(model.model_fields)
+
+
+def keystore_sessions(server: WebServer, username: str) -> int:
+    """How many Keystore sessions the user has (rows of ``sessions``)."""
+    keystore = dump(server.data_dir / "keystore.sqlite3")
+    users, sessions = keystore.columns["users"], keystore.columns["sessions"]
+    (user_id,) = [
+        r[users.index("id")] for r in keystore.rows["users"] if r[users.index("username")] == username
+    ]
+    return sum(1 for r in keystore.rows["sessions"] if r[sessions.index("user_id")] == user_id)
+
+
 def credential_rows(server: WebServer) -> tuple[object, ...]:
     keystore = dump(server.data_dir / "keystore.sqlite3")
     return keystore.rows["users"], keystore.rows["key_encryption_keys"]
@@ -158,10 +192,18 @@ def test_change_passphrase_wrong_then_right(browser: Browser, server: WebServer,
     expect(form.get_by_role("alert")).to_have_text("The two new passphrases differ.")
     form.get_by_label("Repeat new passphrase").fill(NEW_PASSPHRASE)
     form.get_by_label("Log out my other sessions").check()
+    username = erin.secret_key.split(".")[1]
+    assert logs_in(browser, server, erin.secret_key, erin.passphrase)  # another device, left logged in
+    assert keystore_sessions(server, username) >= 2
     form.get_by_role("button", name="Change passphrase").click()
     expect(form.get_by_role("status")).to_have_text(re.compile("Passphrase changed"), timeout=SLOW)
     shot(page, "20-passphrase-changed")
     assert credential_rows(server) != before
+    assert keystore_sessions(server, username) == 1  # the others ended with the change
+    # The request the SDK sends, field for field.
+    body = sent_body(erin, "PUT", "/keystore/users/me/credentials")
+    assert set(body) == fields(CredentialsUpdate)
+    assert body["end_other_sessions"] is True
 
     assert not logs_in(browser, server, erin.secret_key, erin.passphrase)
     assert logs_in(browser, server, erin.secret_key, NEW_PASSPHRASE)
@@ -220,6 +262,16 @@ def test_rotate_keys_keeps_cards_and_a_received_share(
     rotated = int(re.search(r"(\d+) keys", status.inner_text()).group(1))  # type: ignore[union-attr]
     assert rotated >= 3  # at least the private DEK, the login keypair and the connection keypair
     assert dump(server.data_dir / "keystore.sqlite3").rows["key_encryption_keys"] != before
+    body = sent_body(erin, "PUT", "/keystore/key_encryption_key")
+    assert set(body) == fields(KeyRotation)
+    kinds: dict[str, type[BaseModel]] = {
+        "data_encryption_keys": RewrappedDataKey,
+        "keypairs": RewrappedKeypair,
+        "encryption_spaces": RewrappedSpaceKey,
+    }
+    assert sum(len(body[k]) for k in kinds) == rotated
+    for key, model in kinds.items():
+        assert all(set(item) == fields(model) for item in body[key]), key
 
     # This page keeps working with the new KEK in memory...
     open_incoming(page, "From Frank")
@@ -341,6 +393,6 @@ def test_delete_the_account_everywhere(browser: Browser, server: WebServer, erin
     parts = {k.split(".")[2] for k in erin.secrets if k.startswith("1.")}
     needles = erin.secrets | parts | {p.replace("-", "") for p in parts}
     assert erin.sent
-    assert not [n for n in needles for request in erin.sent if n in request]
+    assert not [n for n in needles for request in erin.sent if n in f"{request[1]}\n{request[2]}"]
     assert not [n for n in needles if n in stored or n in server.log_path.read_text()]
     assert not logs_in(browser, server, erin.secret_key, erin.passphrase)
