@@ -186,7 +186,24 @@ def test_change_passphrase_wrong_then_right(browser: Browser, server: WebServer,
     expect(page.get_by_role("dialog", name="Session ended")).to_have_count(0)  # a refused proof is no expiry
     assert credential_rows(server) == before
 
+    # Rate limited, then the server out of reach: a message each, and still nothing changed.
+    limited = '{"errors": [{"error": "rate_limited", "message": "too many requests; try again later"}]}'
+    page.route(
+        "**/keystore/srp/challenges",
+        lambda route: route.fulfill(status=429, content_type="application/json", body=limited),
+    )
+    form.get_by_role("button", name="Change passphrase").click()
+    expect(form.get_by_role("alert")).to_have_text(re.compile("Too many attempts"), timeout=SLOW)
+    page.unroute("**/keystore/srp/challenges")
+    page.route("**/keystore/users/me/credentials", lambda route: route.abort())
     form.get_by_label("Current passphrase").fill(erin.passphrase)
+    form.get_by_role("button", name="Change passphrase").click()
+    expect(form.get_by_role("alert")).to_have_text(
+        re.compile("Cannot reach the Strongroom server"), timeout=SLOW
+    )
+    page.unroute("**/keystore/users/me/credentials")
+    assert credential_rows(server) == before
+
     form.get_by_label("Repeat new passphrase").fill("a different one")
     form.get_by_role("button", name="Change passphrase").click()
     expect(form.get_by_role("alert")).to_have_text("The two new passphrases differ.")
