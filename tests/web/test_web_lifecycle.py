@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
 from pydantic import BaseModel
 
 from strongroom.keystore.lifecycle.schemas import (
@@ -270,12 +270,37 @@ def test_rotate_keys_keeps_cards_and_a_received_share(
     expect(form.get_by_role("alert")).to_have_text(re.compile("Wrong passphrase"), timeout=SLOW)
     assert dump(server.data_dir / "keystore.sqlite3").rows["key_encryption_keys"] == before
 
+    # A key stored by this same session just after the swap, wrapped under the old KEK (what a client task
+    # of the page could do): the page finds it and rotates again, so no key is left under a KEK now gone.
+    old_dek = sent_body(erin, "POST", "/keystore/data_encryption_keys")  # from sign-up: under the old KEK
+    strays: list[str] = []
+
+    def swap_then_store_a_stale_key(route: Route) -> None:
+        if route.request.method != "PUT":
+            route.continue_()
+            return
+        answer = route.fetch()
+        if not strays:
+            stored = page.request.post(
+                f"{server.url}/keystore/data_encryption_keys",
+                headers={"Authorization": route.request.headers["authorization"]},
+                data=old_dek,
+            )
+            assert stored.status == 201, stored.text()
+            strays.append(stored.json()["data_encryption_key"]["id"])
+        route.fulfill(response=answer)
+
+    page.route("**/keystore/key_encryption_key", swap_then_store_a_stale_key)
     form.get_by_label("Current passphrase").fill(erin.passphrase)
     form.get_by_role("button", name="Rotate keys").click()
     status = form.get_by_role("status")
     expect(status).to_have_text(
         re.compile(r"Rotated the key encryption key: \d+ keys re-wrapped"), timeout=SLOW
     )
+    page.unroute("**/keystore/key_encryption_key")
+    swaps = [b for m, u, b in erin.sent if m == "PUT" and u.endswith("/keystore/key_encryption_key")]
+    assert len(swaps) == 2
+    assert strays[0] in {d["id"] for d in json.loads(swaps[1])["data_encryption_keys"]}
     rotated = int(re.search(r"(\d+) keys", status.inner_text()).group(1))  # type: ignore[union-attr]
     assert rotated >= 3  # at least the private DEK, the login keypair and the connection keypair
     assert dump(server.data_dir / "keystore.sqlite3").rows["key_encryption_keys"] != before

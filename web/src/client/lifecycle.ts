@@ -124,8 +124,16 @@ export async function everyPage(api: ServiceApi, path: string, key: string): Pro
   }
 }
 
-async function rewrap(old: Uint8Array, next: Uint8Array, serialized: string): Promise<string> {
-  return c.wrapKey(next, await c.unwrapKey(old, serialized));
+/** The first of `keys` that opens `serialized` (AES-GCM tells), with what it opened. */
+async function openAny<T>(keys: Uint8Array[], serialized: string, open: (key: Uint8Array, s: string) => Promise<T>): Promise<T> {
+  for (const key of keys.slice(0, -1)) {
+    try {
+      return await open(key, serialized);
+    } catch {
+      // the next, older key
+    }
+  }
+  return open(keys[keys.length - 1]!, serialized);
 }
 
 function openWith(pdk: Uint8Array, serialized: string): Promise<Uint8Array> {
@@ -134,47 +142,71 @@ function openWith(pdk: Uint8Array, serialized: string): Promise<Uint8Array> {
   });
 }
 
+interface Wrapped {
+  deks: Json[];
+  keypairs: Json[];
+  copies: Json[];
+}
+
+async function readWrapped(core: Core): Promise<Wrapped> {
+  const [deks, keypairs, copies] = await Promise.all([
+    everyPage(core.keystore, "/data_encryption_keys", "data_encryption_keys"),
+    everyPage(core.keystore, "/keypairs", "keypairs"),
+    everyPage(core.keystore, "/encryption_spaces", "encryption_space_data_encryption_keys"),
+  ]);
+  return { deks, keypairs, copies };
+}
+
+const DEK = "serialized_data_encryption_key";
+const PRIVATE = "encrypted_serialized_key";
+
+/** Whether every key read opens under `kek`. */
+async function allOpen(kek: Uint8Array, w: Wrapped): Promise<boolean> {
+  const checks = [
+    ...w.deks.map((d) => c.unwrapKey(kek, need(d, DEK, "GET /data_encryption_keys"))),
+    ...w.copies.map((s) => c.unwrapKey(kek, need(s, DEK, "GET /encryption_spaces"))),
+    ...w.keypairs.map((k) => c.unwrapPrivateKey(kek, need(k, PRIVATE, "GET /keypairs"))),
+  ];
+  return (await Promise.allSettled(checks)).every((r) => r.status === "fulfilled");
+}
+
 /** A new KEK, every DEK, keypair private key and space copy re-wrapped under it; the Keystore swaps them all
  * at once and ends every other session. A key added meanwhile makes it refuse (409) and the rotation starts
- * again from fresh reads. Returns how many keys were re-wrapped. */
+ * again from fresh reads, as the SDK does. One more thing the page checks, since its own background work
+ * (client tasks, claims) may store a key wrapped under the old KEK just after the swap: every key opens under
+ * the new one, else the rotation runs again, opening such a key with the old KEK still in memory. Returns how
+ * many keys were re-wrapped. */
 export async function rotateKeys(core: Core, passphrase: string): Promise<number> {
   const ring = core.ring();
   const { secretKey } = credentials(core);
   core.step("rotate_keys", "Deriving the SRP password", true);
   const srpPassword = await c.deriveSrpPassword(passphrase, secretKey);
   const pdk = await c.derivePdk(passphrase, secretKey);
-  for (let attempt = 1; ; attempt++) {
+  const older: Uint8Array[] = []; // KEKs replaced by this call, newest first
+  let attempts = 0;
+  for (let pass = 0; pass < 2 * ROTATION_ATTEMPTS; pass++) {
     core.step("rotate_keys", "Reading every key wrapped under the key encryption key");
     const record = await kekRecord(core);
-    const current = await openWith(pdk, record.serialized);
-    const [deks, keypairs, copies] = await Promise.all([
-      everyPage(core.keystore, "/data_encryption_keys", "data_encryption_keys"),
-      everyPage(core.keystore, "/keypairs", "keypairs"),
-      everyPage(core.keystore, "/encryption_spaces", "encryption_space_data_encryption_keys"),
-    ]);
+    const openers = [await openWith(pdk, record.serialized), ...older];
+    const w = await readWrapped(core);
     const kek = c.generateKey();
-    const total = deks.length + keypairs.length + copies.length;
+    const total = w.deks.length + w.keypairs.length + w.copies.length;
     core.step("rotate_keys", `Re-wrapping ${total} keys`);
+    const rewrap = async (serialized: string): Promise<string> => c.wrapKey(kek, await openAny(openers, serialized, c.unwrapKey));
     const body: Json = {
       key_encryption_key_id: record.id,
       serialized_key_encryption_key: await c.wrapKey(pdk, kek),
       data_encryption_keys: await Promise.all(
-        deks.map(async (d) => ({
-          id: need(d, "id", "GET /data_encryption_keys"),
-          serialized_data_encryption_key: await rewrap(current, kek, need(d, "serialized_data_encryption_key", "GET /data_encryption_keys")),
-        })),
+        w.deks.map(async (d) => ({ id: need(d, "id", "GET /data_encryption_keys"), [DEK]: await rewrap(need(d, DEK, "GET /data_encryption_keys")) })),
       ),
       keypairs: await Promise.all(
-        keypairs.map(async (k) => ({
+        w.keypairs.map(async (k) => ({
           id: need(k, "id", "GET /keypairs"),
-          encrypted_serialized_key: await c.wrapPrivateKey(kek, await c.unwrapPrivateKey(current, need(k, "encrypted_serialized_key", "GET /keypairs"))),
+          [PRIVATE]: await c.wrapPrivateKey(kek, await openAny(openers, need(k, PRIVATE, "GET /keypairs"), c.unwrapPrivateKey)),
         })),
       ),
       encryption_spaces: await Promise.all(
-        copies.map(async (s) => ({
-          encryption_space_id: need(s, "encryption_space_id", "GET /encryption_spaces"),
-          serialized_data_encryption_key: await rewrap(current, kek, need(s, "serialized_data_encryption_key", "GET /encryption_spaces")),
-        })),
+        w.copies.map(async (s) => ({ encryption_space_id: need(s, "encryption_space_id", "GET /encryption_spaces"), [DEK]: await rewrap(need(s, DEK, "GET /encryption_spaces")) })),
       ),
     };
     core.step("rotate_keys", "Proving your passphrase and swapping the keys (SRP)");
@@ -184,12 +216,15 @@ export async function rotateKeys(core: Core, passphrase: string): Promise<number
     } catch (e) {
       if (refusedProof(e)) throw new WrongPassphrase("wrong passphrase: the Keystore refused the proof");
       const raced = e instanceof ApiError && e.status === 409 && (e.code === "keys_changed" || e.code === "key_encryption_key_changed");
-      if (raced && attempt < ROTATION_ATTEMPTS) continue;
+      if (raced && ++attempts < ROTATION_ATTEMPTS) continue;
       throw e;
     }
     ring.kek = kek;
-    return total;
+    older.unshift(openers[0]!);
+    core.step("rotate_keys", "Checking that every key opens under the new key encryption key");
+    if (await allOpen(kek, await readWrapped(core))) return total;
   }
+  throw new ProtocolError("keys kept arriving wrapped under the old key encryption key: rotate again");
 }
 
 /** While `fn` runs, a 401 from `api` is an answer to handle, not an ended session to report. */
