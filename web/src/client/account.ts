@@ -223,7 +223,7 @@ async function loadPrivateDek(core: Core, kek: Uint8Array): Promise<string> {
   return need(user, "id", "GET /me");
 }
 
-async function openVaultToken(privatePem: string, encrypted: string): Promise<string> {
+export async function openVaultToken(privatePem: string, encrypted: string): Promise<string> {
   const key = await c.importPrivateKey(privatePem);
   return c.fromUtf8(await c.decryptWithPrivateKey(key, encrypted));
 }

@@ -72,7 +72,8 @@ export class ServiceApi {
     }
     if (response.status >= 400) {
       const [code, message] = await errorItem(response);
-      if (response.status === 401 && auth && this.token !== null) this.onUnauthorized?.();
+      // A refused SRP proof (re-authentication with a wrong passphrase) is no ended session.
+      if (response.status === 401 && auth && this.token !== null && code !== "login_failed") this.onUnauthorized?.();
       throw new ApiError(response.status, code, message, this.service);
     }
     if (!expectBody) return {};

@@ -9,6 +9,7 @@ import { Account, idleMinutes } from "./account";
 import { UnlockForm, Welcome } from "./auth";
 import { CardList, CardView, NewCard } from "./cards";
 import { AcceptInvitation, ConnectionView, Connections, Invitations, type PendingInvitation } from "./people";
+import { Security } from "./security";
 import { Incoming, Outgoing, SharedCardView } from "./sharing";
 import { Ctx, describe } from "./ui";
 
@@ -47,6 +48,8 @@ export function App(): preact.JSX.Element {
   const [expired, setExpired] = useState(false);
   const [pending, setPending] = useState<PendingInvitation | null>(() => takeInvitation());
   const [idle, setIdle] = useState(idleMinutes());
+  // Why the welcome screen shows (the account was deleted); cleared by the next sign-in.
+  const [notice, setNotice] = useState<string | null>(null);
   // Clicking the menu entry of the screen already open loads it afresh.
   const [visit, setVisit] = useState(0);
   const [tasks, setTasks] = useState<TaskState>({ running: false, done: 0, total: 0, message: "" });
@@ -116,6 +119,7 @@ export function App(): preact.JSX.Element {
     lastActivity.current = Date.now();
     setPhase("in");
     setExpired(false);
+    setNotice(null);
     if (!pending && (location.hash === "" || location.hash.startsWith("#/accept"))) location.hash = "#/cards";
     kickTasks();
   }, [kickTasks, pending]);
@@ -150,11 +154,19 @@ export function App(): preact.JSX.Element {
     };
   }, [phase, idle, lock, kickTasks]);
 
+  const deleted = useCallback(() => {
+    core.useTokens(null, null);
+    setExpired(false);
+    setNotice("Your account was deleted from this server, with every card, key and share. This secret key no longer opens anything.");
+    setPhase("out");
+    location.hash = "";
+  }, [core]);
+
   const ctx = useMemo(() => ({ core, go, kickTasks }), [core, go, kickTasks]);
 
   let body: preact.JSX.Element;
   if (phase === "out") {
-    body = <Welcome onIn={signedIn} invitationToken={pending?.token} />;
+    body = <Welcome onIn={signedIn} invitationToken={pending?.token} notice={notice} />;
   } else if (phase === "locked") {
     body = (
       <main class="welcome">
@@ -199,6 +211,9 @@ export function App(): preact.JSX.Element {
             <a href="#/account" aria-current={hash.startsWith("#/account") ? "page" : undefined}>
               Account
             </a>
+            <a href="#/security" aria-current={hash.startsWith("#/security") ? "page" : undefined}>
+              Security
+            </a>
           </nav>
           <div class="actions">
             <button class="secondary" onClick={lock}>
@@ -214,7 +229,7 @@ export function App(): preact.JSX.Element {
           {tasks.message}
         </p>
         <main inert={expired} aria-hidden={expired ? "true" : undefined}>
-          {pending ? <AcceptInvitation pending={pending} onDone={() => setPending(null)} /> : <Route key={`${hash}|${visit}`} hash={hash} onIdle={setIdle} onLogOutEverywhere={() => void doLogOut(true)} />}
+          {pending ? <AcceptInvitation pending={pending} onDone={() => setPending(null)} /> : <Route key={`${hash}|${visit}`} hash={hash} onIdle={setIdle} onLogOutEverywhere={() => void doLogOut(true)} onDeleted={deleted} />}
         </main>
         {expired ? (
           <div class="overlay" role="dialog" aria-modal="true" aria-label="Session ended">
@@ -235,7 +250,8 @@ export function App(): preact.JSX.Element {
   return <Ctx.Provider value={ctx}>{body}</Ctx.Provider>;
 }
 
-function Route({ hash, onIdle, onLogOutEverywhere }: { hash: string; onIdle: (m: number) => void; onLogOutEverywhere: () => void }): preact.JSX.Element {
+function Route(props: { hash: string; onIdle: (m: number) => void; onLogOutEverywhere: () => void; onDeleted: () => void }): preact.JSX.Element {
+  const { hash, onIdle, onLogOutEverywhere } = props;
   const [path] = hash.slice(1).split("?");
   const parts = (path ?? "").split("/").filter(Boolean);
   const [top, id] = [parts[0] ?? "cards", parts[1]];
@@ -253,6 +269,8 @@ function Route({ hash, onIdle, onLogOutEverywhere }: { hash: string; onIdle: (m:
       return <Invitations />;
     case "account":
       return <Account onIdleChange={onIdle} onLogOutEverywhere={onLogOutEverywhere} />;
+    case "security":
+      return <Security onDeleted={props.onDeleted} />;
     default:
       return <CardList />;
   }

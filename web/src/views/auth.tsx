@@ -6,7 +6,7 @@ import type { Credentials } from "../client/core";
 import { ErrorNote, Field, Progress, useAction, useApp } from "./ui";
 
 export const REMEMBERED_KEY = "strongroom.remembered-secret-key";
-const MIN_PASSPHRASE = 8;
+export const MIN_PASSPHRASE = 8;
 
 export function rememberedSecretKey(): string | null {
   try {
@@ -25,7 +25,8 @@ export function rememberSecretKey(secretKey: string | null): void {
   }
 }
 
-export function Welcome({ onIn, invitationToken }: { onIn: () => void; invitationToken?: string }): preact.JSX.Element {
+/** `notice`: why the person is here (the account was deleted), shown above the forms. */
+export function Welcome({ onIn, invitationToken, notice }: { onIn: () => void; invitationToken?: string; notice?: string | null }): preact.JSX.Element {
   const [mode, setMode] = useState<"login" | "signup">(rememberedSecretKey() ? "login" : "signup");
   const [kit, setKit] = useState<Credentials | null>(null);
   if (kit) return <EmergencyKit credentials={kit} onDone={onIn} />;
@@ -33,6 +34,7 @@ export function Welcome({ onIn, invitationToken }: { onIn: () => void; invitatio
     <main class="welcome">
       <h1>Strongroom</h1>
       <p class="lead">Your cards, end-to-end encrypted. Keys never leave this page.</p>
+      {notice ? <p role="status" class="panel">{notice}</p> : null}
       <div class="tabs" role="tablist" aria-label="Account">
         <button role="tab" aria-selected={mode === "login"} onClick={() => setMode("login")}>
           Log in
@@ -86,7 +88,7 @@ function SignUpForm({ onCreated, invitationToken }: { onCreated: (c: Credentials
   );
 }
 
-function kitText(credentials: Credentials): string {
+function kitText(credentials: { username: string; secretKey: string }): string {
   return [
     "Strongroom emergency kit",
     "========================",
@@ -104,9 +106,8 @@ function kitText(credentials: Credentials): string {
   ].join("\n");
 }
 
-export function EmergencyKit({ credentials, onDone }: { credentials: Credentials; onDone: () => void }): preact.JSX.Element {
-  const [saved, setSaved] = useState(false);
-  const [remember, setRemember] = useState(false);
+/** The secret key shown once, with copy and emergency-kit download (sign-up and a secret key rotation). */
+export function KitDetails({ credentials, label = "Your secret key" }: { credentials: { username: string; secretKey: string }; label?: string }): preact.JSX.Element {
   const [copied, setCopied] = useState<string | null>(null);
   const copy = async (): Promise<void> => {
     try {
@@ -127,13 +128,8 @@ export function EmergencyKit({ credentials, onDone }: { credentials: Credentials
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
   return (
-    <main class="welcome">
-      <h1>Your emergency kit</h1>
-      <p>
-        This is your <strong>secret key</strong>. It is shown this once: the server never sees it. With your passphrase it
-        opens your vault on any device.
-      </p>
-      <Field label="Your secret key">
+    <>
+      <Field label={label}>
         <input type="text" readOnly value={credentials.secretKey} class="secret" onFocus={(e) => e.currentTarget.select()} />
       </Field>
       <div class="row">
@@ -145,6 +141,21 @@ export function EmergencyKit({ credentials, onDone }: { credentials: Credentials
         </button>
       </div>
       {copied ? <p role="status">{copied}</p> : null}
+    </>
+  );
+}
+
+export function EmergencyKit({ credentials, onDone }: { credentials: Credentials; onDone: () => void }): preact.JSX.Element {
+  const [saved, setSaved] = useState(false);
+  const [remember, setRemember] = useState(false);
+  return (
+    <main class="welcome">
+      <h1>Your emergency kit</h1>
+      <p>
+        This is your <strong>secret key</strong>. It is shown this once: the server never sees it. With your passphrase it
+        opens your vault on any device.
+      </p>
+      <KitDetails credentials={credentials} />
       <label class="check">
         <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />
         Remember my secret key on this device (stored in this browser; never the passphrase)

@@ -8,6 +8,7 @@ import { NotUnlocked } from "../client/core";
 import { ApiError, ProtocolError, TransportError } from "../client/http";
 import { AcceptanceRequired, ShareUnavailable } from "../client/shares";
 import { AttachmentUnavailable, AttachmentUnreadable } from "../client/attachments";
+import { SecretKeyMismatch } from "../client/lifecycle";
 
 export interface AppContext {
   core: Core;
@@ -40,6 +41,9 @@ const CODES: Record<string, string> = {
   storage_quota_exceeded: "Your storage is full: remove some attachments first.",
   email_already_verified: "Your email address is already verified.",
   invalid_email: "That email address is not valid.",
+  keys_changed: "Your keys changed on another device while this one was working. Nothing was changed; try again.",
+  key_encryption_key_changed: "Your keys were rotated on another device meanwhile. Nothing was changed here; log in again and retry.",
+  credentials_changed: "Your passphrase or secret key was changed on another device meanwhile. Nothing was changed here.",
 };
 
 /** A sentence for the person, never a stack trace or a value. */
@@ -48,6 +52,7 @@ export function describe(error: unknown): string {
     return "Cannot reach the Strongroom server. Check that it is running and your connection, then try again.";
   }
   if (error instanceof WrongPassphrase) return "Wrong passphrase or secret key. Nothing was changed; try again.";
+  if (error instanceof SecretKeyMismatch) return "The new secret key does not belong to this account (another username). Nothing was changed.";
   if (error instanceof InvalidSecretKey) return "That secret key is malformed. It looks like 1.<username>.<groups of letters and digits>.";
   if (error instanceof ShareUnavailable) return "This share is no longer available: it was revoked, it expired, or it is not yours.";
   if (error instanceof AcceptanceRequired) return "Accept the terms of this share to see its values.";
