@@ -7,6 +7,7 @@ import { ApiError } from "../client/http";
 import { runClientTasks } from "../client/shares";
 import { Account, idleMinutes } from "./account";
 import { UnlockForm, Welcome } from "./auth";
+import { Backup } from "./backup";
 import { CardList, CardView, NewCard } from "./cards";
 import { AcceptInvitation, ConnectionView, Connections, Invitations, type PendingInvitation } from "./people";
 import { Incoming, Outgoing, SharedCardView } from "./sharing";
@@ -199,6 +200,9 @@ export function App(): preact.JSX.Element {
             <a href="#/account" aria-current={hash.startsWith("#/account") ? "page" : undefined}>
               Account
             </a>
+            <a href="#/export" aria-current={hash.startsWith("#/export") ? "page" : undefined}>
+              Export
+            </a>
           </nav>
           <div class="actions">
             <button class="secondary" onClick={lock}>
@@ -251,6 +255,8 @@ function Route({ hash, onIdle, onLogOutEverywhere }: { hash: string; onIdle: (m:
       return id ? <ConnectionView key={id} id={id} /> : <Connections />;
     case "invitations":
       return <Invitations />;
+    case "export":
+      return <Backup />;
     case "account":
       return <Account onIdleChange={onIdle} onLogOutEverywhere={onLogOutEverywhere} />;
     default:
