@@ -184,13 +184,16 @@ def _export_file(records: list[dict[str, Any]], passphrase: str, iterations: int
 
 
 def test_export_files_both_ways(harness: Page) -> None:
-    """Several 64 KiB chunks, multi-byte characters across their edges: the page reads what the SDK wrote and
-    refuses its damaged copies for the same reasons; the SDK reads what the page wrote, record for record."""
+    """Several 64 KiB chunks (one record larger than four), multi-byte characters across their edges: the page
+    reads what the SDK wrote and refuses its damaged copies for the same reasons; the SDK reads what the page
+    wrote, record for record."""
     passphrase, iterations = "an export passphrase ✓", 1000
     body = [
         {"type": "card", "label": f"card {i}", "slots": [{"name": "note", "value": "é✓🙂" * (i + 100)}]}
         for i in range(300)
     ]
+    # One record far larger than a chunk, in the middle.
+    body.insert(150, {"type": "card", "label": "large", "slots": [{"name": "note", "value": "ü" * 300_000}]})
     records: list[dict[str, Any]] = [
         {"type": "export", "version": 1, "username": "webuser"},
         *body,

@@ -89,6 +89,24 @@ def _page_cards(page: Page) -> list[str]:
     return sorted(cards.all_inner_texts())
 
 
+def _export_in_page(page: Page, folder: Path, *, received: bool = False) -> tuple[str, bytes]:
+    """Export from the page under FILE_PASSPHRASE: (the status line, the file's bytes)."""
+    nav(page, "Export")
+    form = page.get_by_role("form", name="Export my vault")
+    form.get_by_label("Export passphrase", exact=True).fill(FILE_PASSPHRASE)
+    form.get_by_label("Repeat export passphrase").fill(FILE_PASSPHRASE)
+    if received:
+        form.get_by_label("Include the cards shared with me (as plain copies)").check()
+    form.get_by_role("button", name="Export").click()
+    link = form.get_by_role("link", name=re.compile(r"^Save strongroom-.*\.srx$"))
+    expect(link).to_be_visible(timeout=SLOW)
+    with page.expect_download() as download:
+        link.click()
+    saved = folder / download.value.suggested_filename
+    download.value.save_as(saved)
+    return form.get_by_role("status").inner_text(), saved.read_bytes()
+
+
 def _import_in_page(page: Page, name: str, data: bytes, passphrase: str) -> None:
     nav(page, "Export")
     form = page.get_by_role("form", name="Import an export file")
@@ -151,6 +169,27 @@ def test_export_in_the_page_import_at_the_shell_and_back(alice: Page, shell: She
         )
     )
     assert shell("items", "create", "-i", "item.yaml", "-a", "carol.yaml").code == 0
+    (shell.folder / "lock.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "Template",
+                "spec": {"label": "Bike lock", "slots": [{"name": "code", "label": "Lock code"}]},
+            }
+        )
+    )
+    made = shell("templates", "create", "-i", "lock.yaml", "-a", "carol.yaml")
+    assert made.code == 0, made.stderr
+    assert yaml.safe_load(made.stdout)["spec"]["name"] == "bike_lock"
+    (shell.folder / "bike.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "Item",
+                "metadata": {"template": "bike_lock"},
+                "spec": {"label": "Red bike", "slots": [{"name": "code", "value": "4-7-1-1"}]},
+            }
+        )
+    )
+    assert shell("items", "create", "-i", "bike.yaml", "-a", "carol.yaml").code == 0
     exported = shell("export", "-o", "from-shell.srx", "-a", "carol.yaml", env=env)
     assert exported.code == 0, exported.stderr
     cli_file = (shell.folder / "from-shell.srx").read_bytes()
@@ -177,13 +216,29 @@ def test_export_in_the_page_import_at_the_shell_and_back(alice: Page, shell: She
 
     _import_in_page(alice, "from-shell.srx", cli_file, FILE_PASSPHRASE)
     expect(alice.get_by_role("form", name="Import an export file").get_by_role("status")).to_have_text(
-        "Imported 3 card(s) and 0 template(s) from from-shell.srx.", timeout=SLOW
+        "Imported 4 card(s) and 1 template(s) from from-shell.srx.", timeout=SLOW
     )
-    assert _page_cards(alice) == sorted([*before, "From the shell", "Office wifi", "Plans"])
+    assert _page_cards(alice) == sorted([*before, "From the shell", "Office wifi", "Plans", "Red bike"])
     open_card(alice, "From the shell")
-    expect(alice.get_by_role("form", name="Edit card").get_by_label("Note", exact=True)).to_have_value(
-        CANARY_CLI
-    )
+    edit = alice.get_by_role("form", name="Edit card")
+    expect(edit.get_by_label("Note", exact=True)).to_have_value(CANARY_CLI)
+    # Carol's own template came along, and the card made from it is of it.
+    open_card(alice, "Red bike")
+    expect(edit.get_by_label("Lock code", exact=True)).to_have_value("4-7-1-1")
+    nav(alice, "Cards")
+    row = alice.get_by_role("list", name="Your cards").get_by_role("listitem").filter(has_text="Red bike")
+    expect(row).to_contain_text("Bike lock")
+
+    # The page's export of an own template (Carol's, imported above) restores at the shell too.
+    status, again = _export_in_page(alice, tmp_path)
+    assert "and 1 template(s)." in status
+    (shell.folder / "again.srx").write_bytes(again)
+    restored = shell("import", "-i", "again.srx", "-a", "dave.yaml", env=env)
+    assert restored.code == 0, restored.stderr
+    assert "Imported 6 cards and 1 templates" in restored.stderr
+    assert _cli_cards(shell, "dave.yaml")["Red bike"] == {"code": "4-7-1-1"}
+    templates = shell("templates", "list", "--output", "json", "-a", "dave.yaml")
+    assert "bike_lock" in [t["name"] for t in json.loads(templates.stdout)["spec"]]
 
 
 def _share_id(shell: Shell, auth: str, label: str, *, incoming: bool) -> str:
@@ -279,3 +334,12 @@ def test_share_reads_for_the_owner_and_the_note_for_the_recipient(
     events = shell("shares", "events", to_alice, "--output", "json", "-a", "carol.yaml")
     assert events.code == 0, events.stderr
     assert len(json.loads(events.stdout)["spec"]["events"]) == 1
+
+    # An export with the cards shared with Alice carries a plain copy of Carol's card, which restores.
+    status, with_received = _export_in_page(alice, shell.folder, received=True)
+    assert re.search(r", 1 received card\(s\) and \d+ template\(s\)\.", status), status
+    (shell.folder / "with-received.srx").write_bytes(with_received)
+    env = {"STRONGROOM_EXPORT_PASSPHRASE": FILE_PASSPHRASE}
+    restored = shell("import", "-i", "with-received.srx", "-a", "dave.yaml", env=env)
+    assert restored.code == 0, restored.stderr
+    assert _cli_cards(shell, "dave.yaml")["For Alice"] == {"note": "hello"}

@@ -31,26 +31,41 @@ function key(passphrase: string, salt: Uint8Array, iterations: number): Promise<
   return c.pbkdf2(c.utf8(passphrase), salt, iterations, 32);
 }
 
-/** A growable byte buffer: appends are amortised linear (no quadratic concatenation). */
+/** A byte queue: appends at the end, takes from the front, each byte copied a bounded number of times (no
+ * quadratic concatenation, even for one record far larger than a chunk). */
 class Bytes {
   private data = new Uint8Array(2 * CHUNK);
-  length = 0;
+  private start = 0;
+  private end = 0;
 
-  append(more: Uint8Array): void {
-    if (this.length + more.length > this.data.length) {
-      const grown = new Uint8Array(Math.max(2 * this.data.length, this.length + more.length));
-      grown.set(this.data.subarray(0, this.length));
-      this.data = grown;
-    }
-    this.data.set(more, this.length);
-    this.length += more.length;
+  get length(): number {
+    return this.end - this.start;
   }
 
-  /** The first `n` bytes (a copy), removed from the buffer. */
+  append(more: Uint8Array): void {
+    if (this.end + more.length > this.data.length) {
+      const live = this.length;
+      const needed = live + more.length;
+      if (needed > this.data.length / 2) {
+        // Grow to twice what is needed, so that the next compaction is far off.
+        const grown = new Uint8Array(Math.max(2 * this.data.length, 2 * needed));
+        grown.set(this.data.subarray(this.start, this.end));
+        this.data = grown;
+      } else {
+        this.data.copyWithin(0, this.start, this.end);
+      }
+      this.start = 0;
+      this.end = live;
+    }
+    this.data.set(more, this.end);
+    this.end += more.length;
+  }
+
+  /** The first `n` bytes (a copy), removed from the queue. */
   take(n: number): Uint8Array {
-    const head = this.data.slice(0, n);
-    this.data.copyWithin(0, n, this.length);
-    this.length -= n;
+    const head = this.data.slice(this.start, this.start + n);
+    this.start += n;
+    if (this.start === this.end) this.start = this.end = 0;
     return head;
   }
 }
