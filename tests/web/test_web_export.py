@@ -343,3 +343,16 @@ def test_share_reads_for_the_owner_and_the_note_for_the_recipient(
     restored = shell("import", "-i", "with-received.srx", "-a", "dave.yaml", env=env)
     assert restored.code == 0, restored.stderr
     assert _cli_cards(shell, "dave.yaml")["For Alice"] == {"note": "hello"}
+
+
+def test_no_export_passphrase_or_value_on_the_server(alice: Page, server: WebServer) -> None:
+    files = [p for p in sorted(server.data_dir.rglob("*")) if p.is_file()]
+    stored = b"".join(p.read_bytes() for p in files) + server.log_path.read_bytes()
+    assert len(stored) > 10_000, "the databases are not in the data folder: nothing to audit"
+    for secret in (FILE_PASSPHRASE, CANARY_WEB, CANARY_CLI):
+        assert secret.encode() not in stored, secret
+    storage = alice.evaluate(
+        "async () => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage),"
+        " await indexedDB.databases()])"
+    )
+    assert storage == "[[],[],[]]"
