@@ -58,6 +58,9 @@ def test_damaged_files_are_refused_with_a_clear_reason() -> None:
     # Cut exactly after a whole chunk: the last chunk left was not sealed as the final one.
     first_len = int.from_bytes(data[header_end : header_end + 4], "big")
     assert "truncated" in _reject(data[: header_end + 4 + first_len])
+    # Cut inside the next chunk's length prefix (1 to 3 of its 4 bytes left).
+    for extra in (1, 2, 3):
+        assert "truncated" in _reject(data[: header_end + 4 + first_len + extra])
     assert "truncated" in _reject(data[:header_end])
     flipped = bytearray(data)
     flipped[len(data) // 2] ^= 1

@@ -6,6 +6,7 @@ write: what the page writes, strongroom.crypto reads. python: what strongroom.cr
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from strongroom import crypto
+from strongroom.client._export_file import ExportReader, ExportWriter
 from tests.web.browser import bundle_harness
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "interop"
@@ -170,3 +172,85 @@ def test_file_attachments_both_ways(harness: Page) -> None:
         opener.open(i, page_blob[first : last + 1]) for i, (first, last) in enumerate(artefacts.ranges)
     )
     assert opened == plaintext
+
+
+def _export_file(records: list[dict[str, Any]], passphrase: str, iterations: int) -> bytes:
+    out = io.BytesIO()
+    writer = ExportWriter(out, passphrase, iterations=iterations)
+    for record in records:
+        writer.write(record)
+    writer.close()
+    return out.getvalue()
+
+
+def test_export_files_both_ways(harness: Page) -> None:
+    """Several 64 KiB chunks (one record larger than four), multi-byte characters across their edges: the page
+    reads what the SDK wrote and refuses its damaged copies for the same reasons; the SDK reads what the page
+    wrote, record for record."""
+    passphrase, iterations = "an export passphrase ✓", 1000
+    body = [
+        {"type": "card", "label": f"card {i}", "slots": [{"name": "note", "value": "é✓🙂" * (i + 100)}]}
+        for i in range(300)
+    ]
+    # One record far larger than a chunk, in the middle.
+    body.insert(150, {"type": "card", "label": "large", "slots": [{"name": "note", "value": "ü" * 300_000}]})
+    records: list[dict[str, Any]] = [
+        {"type": "export", "version": 1, "username": "webuser"},
+        *body,
+        {"type": "end", "cards": len(body), "received_cards": 0, "templates": 0},
+    ]
+    data = _export_file(records, passphrase, iterations)
+    header_end = data.index(b"\n") + 1
+    first = int.from_bytes(data[header_end : header_end + 4], "big")
+    second_at = header_end + 4 + first
+    second = int.from_bytes(data[second_at : second_at + 4], "big")
+    swapped = (
+        data[:header_end]
+        + data[second_at : second_at + 4 + second]
+        + data[header_end:second_at]
+        + data[second_at + 4 + second :]
+    )
+    assert len(data) > 4 * (64 << 10)
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 1
+    refused = [
+        ("wrong passphrase", data, "another one", "Wrong export passphrase, or the export file was altered."),
+        ("flipped byte", bytes(flipped), passphrase, "The export file was altered."),
+        ("swapped chunks", swapped, passphrase, "Wrong export passphrase, or the export file was altered."),
+        ("cut at a chunk", data[:second_at], passphrase, "The export file is truncated."),
+        ("cut in a length", data[: second_at + 2], passphrase, "The export file is truncated."),
+        ("cut in a chunk", data[:-10], passphrase, "The export file is truncated."),
+        ("no body", data[:header_end], passphrase, "The export file is truncated."),
+        ("version 2", data.replace(b'"version":1', b'"version":2', 1), passphrase, "has version 2"),
+        ("not an export", b"hello\n" + data, passphrase, "not a Strongroom export file"),
+        (
+            "counts",
+            _export_file([*records[:-1], {**records[-1], "cards": 1}], passphrase, iterations),
+            passphrase,
+            "counts differ",
+        ),
+        ("no end", _export_file(records[:-1], passphrase, iterations), passphrase, "no end record"),
+    ]
+    made = {
+        "passphrase": passphrase,
+        "iterations": iterations,
+        "records": records,
+        "file_b64": crypto.b64encode(data),
+        "refused": [[name, crypto.b64encode(d), p, reason] for name, d, p, reason in refused],
+    }
+    result = harness.evaluate("(m) => strongroomHarness.exportFiles(m)", made)
+    assert result["failures"] == []
+    page_file = crypto.b64decode(result["file_b64"])
+    assert page_file != data  # its own salt and nonce prefix
+    header = json.loads(page_file[: page_file.index(b"\n")])
+    assert header["kdf"] == {
+        "algorithm": "PBKDF2-HMAC-SHA256",
+        "iterations": iterations,
+        "salt": header["kdf"]["salt"],
+    }
+    assert header["cipher"]["chunk_size"] == 64 << 10
+    reader = ExportReader(io.BytesIO(page_file), passphrase)
+    assert reader.verify()["cards"] == len(body)
+    assert list(reader.records()) == records
+    # The page cuts chunks where the SDK does: the same plaintext gives the same chunk lengths.
+    assert len(page_file) - page_file.index(b"\n") == len(data) - header_end + 1

@@ -2,6 +2,7 @@
 // read(): every committed vector (made by @meeco/cryppo and jsrp) must open or reproduce in the page.
 // write(): the page encrypts, signs, derives and generates; Python's strongroom.crypto checks the results.
 import * as c from "../src/crypto";
+import { ExportError, ExportWriter, readExport } from "../src/client/exportFile";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -204,4 +205,29 @@ async function files(made: Json): Promise<Json> {
   return { failures, key_b64: c.b64encode(fileKey), blob_b64: c.b64encode(c.concat(...parts)), record };
 }
 
-(globalThis as unknown as Json).strongroomHarness = { read, write, readFromPython, files };
+/** Export files both ways: read what strongroom.client._export_file wrote (and refuse its damaged copies with
+ * the same reason), then write the same records for Python to read. */
+async function exportFiles(made: Json): Promise<Json> {
+  const failures: string[] = [];
+  const expected = JSON.stringify(made.records);
+  try {
+    const records = await readExport(c.b64decode(made.file_b64), made.passphrase);
+    if (JSON.stringify(records) !== expected) failures.push("python file: other records");
+  } catch (e) {
+    failures.push(`python file: ${(e as Error).message}`);
+  }
+  for (const [name, data, passphrase, reason] of made.refused as [string, string, string, string][]) {
+    try {
+      await readExport(c.b64decode(data), passphrase);
+      failures.push(`${name}: read`);
+    } catch (e) {
+      if (!(e instanceof ExportError) || !e.message.includes(reason)) failures.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+  const writer = await ExportWriter.create(made.passphrase, made.iterations);
+  for (const record of made.records as Json[]) await writer.write(record);
+  const file = new Uint8Array(await (await writer.close()).arrayBuffer());
+  return { failures, file_b64: c.b64encode(file) };
+}
+
+(globalThis as unknown as Json).strongroomHarness = { read, write, readFromPython, files, exportFiles };

@@ -131,6 +131,8 @@ class ExportReader:
         opener = StreamOpener(self._key, self._prefix, self._line)
         length = self._read(4)
         while length:
+            if len(length) != 4:
+                raise ExportError("the export file is truncated")
             (size,) = struct.unpack(">I", length)
             if size > MAX_CHUNK + 16:
                 raise ExportError("the export file is damaged (a chunk is too large)")

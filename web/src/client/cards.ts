@@ -13,6 +13,8 @@ export interface Template {
   name: string;
   label: string | null;
   description: string | null;
+  /** Set on a template of the caller's own (null on the Vault's templates). */
+  userId: string | null;
   slots: TemplateSlot[];
 }
 
@@ -30,8 +32,10 @@ export interface CardSlot {
 export interface Card {
   id: string;
   label: string | null;
+  templateId: string | null;
   templateLabel: string | null;
   slots: CardSlot[];
+  createdAt: string | null;
   updatedAt: string | null;
 }
 
@@ -39,6 +43,7 @@ export interface SlotInput {
   name: string;
   value: string | null;
   label?: string;
+  slotTypeName?: string;
 }
 
 const DEFAULT_SLOT_TYPE = "key_value";
@@ -59,6 +64,7 @@ export async function templates(core: Core): Promise<Template[]> {
     name: t.name as string,
     label: str(t, "label"),
     description: str(t, "description"),
+    userId: str(t, "user_id"),
     slots: ordered(((t.slot_ids as string[] | undefined) ?? []).map((i) => slots.get(i)).filter((s): s is Json => !!s)).map((s) => ({
       name: (str(s, "name") ?? (s.id as string)),
       label: str(s, "label"),
@@ -72,7 +78,9 @@ async function toCard(core: Core, item: Json, slots: Json[]): Promise<Card> {
   return {
     id: item.id as string,
     label: str(item, "label"),
+    templateId: str(item, "item_template_id"),
     templateLabel: str(item, "item_template_label"),
+    createdAt: str(item, "created_at"),
     updatedAt: str(item, "updated_at"),
     slots: await Promise.all(
       ordered(slots).map(async (s) => ({
@@ -109,12 +117,27 @@ export async function createCard(core: Core, template: string, label: string, sl
     slots.map(async (slot) => {
       const attribute: Json = { name: slot.name };
       if (slot.label) attribute.label = slot.label;
+      if (slot.slotTypeName) attribute.slot_type_name = slot.slotTypeName;
       attribute.encrypted_value = await core.encrypt(dek, slot.value);
       return attribute;
     }),
   );
   const data = await core.vault.call("POST", "/items", { body: { template_name: template, item: { label, slots_attributes: attributes } } });
   return toCard(core, obj(data, "item", "POST /items"), list(data, "slots"));
+}
+
+/** A template of the caller's own (`POST /item_templates`): its label, machine name and slots (no values). */
+export async function createTemplate(core: Core, label: string, slots: TemplateSlot[], name?: string): Promise<void> {
+  const attributes = slots.map((s) => {
+    const attribute: Json = {};
+    if (s.name) attribute.name = s.name;
+    if (s.label) attribute.label = s.label;
+    if (s.slotTypeName) attribute.slot_type_name = s.slotTypeName;
+    return attribute;
+  });
+  const body: Json = { label, slots_attributes: attributes };
+  if (name) body.name = name;
+  await core.vault.call("POST", "/item_templates", { body });
 }
 
 /** Set values by slot name or id (unknown names add key_value slots), remove slots by id. */

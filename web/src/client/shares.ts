@@ -26,6 +26,7 @@ export interface SharedSlot {
   id: string;
   name: string | null;
   label: string | null;
+  slotTypeName: string | null;
   value: string | null;
   attachmentId: string | null;
 }
@@ -208,6 +209,7 @@ export async function readShare(core: Core, id: string): Promise<SharedCard> {
         id: slotId,
         name: s ? str(s, "name") : null,
         label: s ? str(s, "label") : null,
+        slotTypeName: s ? str(s, "slot_type_name") : null,
         value: await core.decrypt(dek, value),
         attachmentId: s ? str(s, "attachment_id") : null,
         ordinal: s?.ordinal,

@@ -6,3 +6,4 @@ export * from "./kdf";
 export * from "./cryppo";
 export * from "./srp";
 export * from "./files";
+export * from "./stream";

@@ -7,6 +7,7 @@ import { ApiError } from "../client/http";
 import { runClientTasks } from "../client/shares";
 import { Account, idleMinutes } from "./account";
 import { UnlockForm, Welcome } from "./auth";
+import { Backup } from "./backup";
 import { CardList, CardView, NewCard } from "./cards";
 import { AcceptInvitation, ConnectionView, Connections, Invitations, type PendingInvitation } from "./people";
 import { Security } from "./security";
@@ -214,6 +215,9 @@ export function App(): preact.JSX.Element {
             <a href="#/security" aria-current={hash.startsWith("#/security") ? "page" : undefined}>
               Security
             </a>
+            <a href="#/export" aria-current={hash.startsWith("#/export") ? "page" : undefined}>
+              Export
+            </a>
           </nav>
           <div class="actions">
             <button class="secondary" onClick={lock}>
@@ -267,6 +271,8 @@ function Route(props: { hash: string; onIdle: (m: number) => void; onLogOutEvery
       return id ? <ConnectionView key={id} id={id} /> : <Connections />;
     case "invitations":
       return <Invitations />;
+    case "export":
+      return <Backup />;
     case "account":
       return <Account onIdleChange={onIdle} onLogOutEverywhere={onLogOutEverywhere} />;
     case "security":

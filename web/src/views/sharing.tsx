@@ -4,8 +4,12 @@ import { useState } from "preact/hooks";
 import { connections } from "../client/connections";
 import * as sharesApi from "../client/shares";
 import { AcceptanceRequired, type Share, type SharedCard } from "../client/shares";
+import { ShareReads } from "./activity";
 import { AttachmentDownload } from "./attachments";
 import { ErrorNote, Field, Progress, localDate, toLocalInput, useAction, useApp, useLoad, when } from "./ui";
+
+/** What the recipient is told: the Vault records each read (GET /vault/shares/{id}/events). */
+const READS_RECORDED = "Reads of this share are recorded: each time its values are shown to you, the Vault notes that you read them and when, and the sender and the card's owner can see it.";
 
 function useNames(): Map<string, string> {
   const { core } = useApp();
@@ -76,6 +80,9 @@ export function SharedCardView({ id }: { id: string }): preact.JSX.Element {
       <section aria-labelledby="terms-title">
         <h2 id="terms-title">Terms of this share</h2>
         <p>The sender asks you to accept these terms before you see the values:</p>
+        <p class="muted" role="note">
+          {READS_RECORDED}
+        </p>
         <blockquote class="terms" aria-label="Terms">
           {result.terms || "(no text)"}
         </blockquote>
@@ -99,6 +106,9 @@ export function SharedCardView({ id }: { id: string }): preact.JSX.Element {
         {result.templateLabel}
         {share.expiresAt ? ` · available until ${when(share.expiresAt)}` : ""}
         {share.terms ? " · terms accepted" : ""}
+      </p>
+      <p class="muted" role="note">
+        {READS_RECORDED}
       </p>
       <dl class="values" aria-label="Shared values">
         {result.slots.map((s) => (
@@ -242,6 +252,7 @@ function OutgoingRow({ share, to, onChange }: { share: Share; to: string; onChan
           Revoke
         </button>
       </div>
+      <ShareReads share={share} title={title} />
       {note ? <p role="status">{note}</p> : null}
       <ErrorNote error={action.error} />
     </li>
