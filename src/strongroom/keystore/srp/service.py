@@ -266,7 +266,9 @@ async def check_proof(
     return user, m2
 
 
-async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpContext) -> SessionRead:
+async def finish_login(
+    session: AsyncSession, data: SessionCreate, *, ctx: SrpContext, client_name: str | None = None
+) -> SessionRead:
     """Check the client's proof against the stored challenge (consumed whatever the outcome) and open a
     session with a fresh token.
 
@@ -283,6 +285,8 @@ async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpCo
         token_hash=hash_token(token),
         created_at=ctx.now,
         expires_at=ctx.now + timedelta(seconds=settings.session_lifetime),
+        client_name=client_name,
+        last_used_at=ctx.now,
     )
     if ctx.housekeeping.due("sessions", ctx.now):
         await repository.purge_expired_sessions(session, ctx.now)
