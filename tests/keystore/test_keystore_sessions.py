@@ -1,4 +1,4 @@
-"""The session list: ``GET /sessions``, ``DELETE /sessions/{id}``, ``DELETE /sessions`` (own sessions only)."""
+"""The session list: ``GET /sessions``, ``DELETE /sessions/{id}`` and ``/sessions`` (own sessions only)."""
 
 from __future__ import annotations
 
@@ -83,9 +83,11 @@ async def test_the_list_is_paged(client: httpx.AsyncClient) -> None:
     for _ in range(2):
         await _token(client, alice)
     first = await _list(client, alice.headers, per_page=2)
-    assert len(first["sessions"]) == 2 and first["next_page_after"] == first["sessions"][1]["id"]
+    assert len(first["sessions"]) == 2
+    assert first["next_page_after"] == first["sessions"][1]["id"]
     rest = await _list(client, alice.headers, per_page=2, next_page_after=first["next_page_after"])
-    assert len(rest["sessions"]) == 1 and rest["next_page_after"] is None
+    assert len(rest["sessions"]) == 1
+    assert rest["next_page_after"] is None
     assert rest["sessions"][0]["id"] not in {s["id"] for s in first["sessions"]}
 
 
@@ -115,7 +117,8 @@ async def test_last_used_is_refreshed_at_most_once_per_interval(
     assert (await _list(client, alice.headers))["sessions"][0]["last_used_at"] == isoformat(touched)
     async with app.state.sessions() as db:
         row = (await db.execute(select(Session))).scalar_one()
-    assert row.last_used_at == touched and row.created_at == opened
+    assert row.last_used_at == touched
+    assert row.created_at == opened
 
 
 async def test_ending_one_session(client: httpx.AsyncClient) -> None:
@@ -170,7 +173,7 @@ async def test_a_session_ended_while_in_use_answers_401_after(client: httpx.Asyn
     alice = await sign_up(client)
     for _ in range(5):
         victim = await _token(client, alice)
-        victim_id = [s for s in (await _list(client, victim))["sessions"] if s["current"]][0]["id"]
+        victim_id = next(s for s in (await _list(client, victim))["sessions"] if s["current"])["id"]
         results = await asyncio.gather(
             *(client.get("/sessions", headers=victim) for _ in range(4)),
             client.delete(f"/sessions/{victim_id}", headers=alice.headers),
