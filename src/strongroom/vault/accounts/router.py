@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from strongroom.kit.auth import ServiceCaller
-from strongroom.kit.db import DbSession
+from strongroom.kit.db import DbSession, writes
 from strongroom.kit.errors import error_responses
 from strongroom.kit.pagination import ListPage, meta
 from strongroom.kit.ratelimit import per_address
@@ -178,6 +178,7 @@ async def delete_all_sessions(
 
 
 @router.get("/sessions", response_model=SessionListOut, responses=error_responses(401, 422))
+@writes  # A token's first use writes its row: in the request's own transaction, the list then shows it.
 async def list_sessions(
     principal: CurrentUser, session: DbSession, now: Now, page: ListPage
 ) -> SessionListOut:
