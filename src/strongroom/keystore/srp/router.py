@@ -131,6 +131,7 @@ async def delete_session(principal: CurrentUser, session: DbSession) -> Response
 async def delete_all_sessions(
     principal: CurrentUser,
     session: DbSession,
+    clock: ClockDep,
     delete_all_sessions_params: Annotated[
         str | None,
         Query(
@@ -140,7 +141,9 @@ async def delete_all_sessions(
     ] = None,
 ) -> Response:
     """End every session of the user (all but the current one with ``delete_all_sessions_params``)."""
-    await service.logout_everywhere(session, principal, keep_current=delete_all_sessions_params is not None)
+    await service.logout_everywhere(
+        session, principal, keep_current=delete_all_sessions_params is not None, now=clock.now()
+    )
     return Response(status_code=204)
 
 

@@ -17,7 +17,7 @@ from strongroom.kit.errors import AppError, conflict, invalid, not_found
 from strongroom.kit.settings import Settings, SignupPolicy
 from strongroom.kit.tokens import hash_token, new_token
 from strongroom.vault import sessions
-from strongroom.vault.accounts import proof, verification
+from strongroom.vault.accounts import proof, session_list, verification
 from strongroom.vault.accounts import repository as repo
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenOut,
@@ -263,10 +263,11 @@ async def log_out(session: AsyncSession, principal: Principal, now: datetime) ->
 async def log_out_all(
     session: AsyncSession, principal: Principal, *, except_current: bool, now: datetime
 ) -> None:
-    """End every session of the user (all but the current one with ``except_current``): the epoch bump
-    ends the tokens never used yet, the deletion the used ones."""
-    await repo.bump_session_epoch(session, principal.user_id)
-    await repo.delete_sessions_of(
-        session, principal.user_id, keep=principal.session_id if except_current else None
-    )
+    """End every session of the user (all but the current one with ``except_current``, which is
+    ``DELETE /sessions``): the epoch bump ends the tokens never used yet, the deletion the used ones."""
+    if except_current:
+        await session_list.end_other_sessions(session, principal, now)
+    else:
+        await repo.bump_session_epoch(session, principal.user_id)
+        await repo.delete_sessions_of(session, principal.user_id, keep=None)
     await repo.delete_expired_sessions(session, principal.user_id, now)
