@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-COLUMNS = ("service", "id", "client_name", "created_at", "last_used_at", "expires_at", "current")
+# The table leaves out expires_at (YAML and JSON have every field) so that a row fits 80 columns.
+COLUMNS = ("service", "id", "client_name", "created_at", "last_used_at", "current")
 
 
 def register(users: typer.Typer) -> None:
@@ -57,16 +58,18 @@ def sessions(
     render("Sessions", found, output=output, columns=COLUMNS)
 
 
-async def _find(client: Strongroom, ref: str) -> SessionInfo:
-    """The session ``ref`` designates: a whole id, or a unique prefix of one in the list."""
+async def _find(client: Strongroom, ref: str) -> tuple[SessionInfo, list[str]]:
+    """The session ``ref`` designates (a whole id, or a unique prefix of one in the list), and the ids of
+    every session listed (to show the found one's id as a prefix that designates it)."""
     listed = await client.sessions()
+    ids = [s.id for s in listed]
     if is_id(ref):
         wanted = ref.strip().lower()
         for found in listed:
             if found.id == wanted:
-                return found
+                return found, ids
         raise CliError(f"no live session {wanted} of yours (see `strongroom users sessions`)", EXIT_FAILURE)
-    return pick(
+    found = pick(
         ref,
         "session",
         listed,
@@ -75,6 +78,7 @@ async def _find(client: Strongroom, ref: str) -> SessionInfo:
         describe=lambda s: f"{s.service} {s.client_name or ''}".rstrip(),
         listing="strongroom users sessions",
     )
+    return found, ids
 
 
 @guarded
@@ -96,7 +100,7 @@ def end_session(
     Asks unless -y. Ending this one's own session logs this auth file out of that service.
     """
     if others == (session_id is not None):
-        raise CliError("give a session id or --others (not both)", EXIT_INPUT)
+        raise CliError("give either a session id or --others", EXIT_INPUT)
     if others:
         if not confirm("End every other session of this account, in both services?", yes=yes):
             declined("no session was ended")
@@ -106,11 +110,11 @@ def end_session(
         return
     assert session_id is not None
 
-    async def target(client: Strongroom) -> SessionInfo:
+    async def target(client: Strongroom) -> tuple[SessionInfo, list[str]]:
         return await _find(client, session_id)
 
-    found = act(auth_path, url, keystore_url, vault_url, target)
-    what = f"{found.service} session {short_id(found.id)}" + (
+    found, ids = act(auth_path, url, keystore_url, vault_url, target)
+    what = f"{found.service} session {short_id(found.id, ids)}" + (
         f" ({found.client_name})" if found.client_name else ""
     )
     if found.current:
