@@ -42,6 +42,7 @@ PUBLIC = {
     "ShareError",
     "ShareEvent",
     "ShareUnavailable",
+    "SessionInfo",
     "SharedCard",
     "SlotInput",
     "Step",

@@ -51,6 +51,7 @@ class World:
     keypair_id: str
     space_id: str
     now: Callable[[], Any]
+    session_id: str  # the owner's session
 
 
 Request = tuple[str, Any]  # (url, json body or None)
@@ -84,6 +85,10 @@ def _keypair_body() -> dict[str, Any]:
 ROWS = [
     Row("DELETE", "/session", lambda w: ("/session", None), 204),
     Row("DELETE", "/session/all", lambda w: ("/session/all", None), 204),
+    # The session list: a stranger sees and ends only their own (the owner's id is 404).
+    Row("GET", "/sessions", lambda w: ("/sessions", None), 200),
+    Row("DELETE", "/sessions/{session_id}", lambda w: (f"/sessions/{w.session_id}", None), 404),
+    Row("DELETE", "/sessions", lambda w: ("/sessions", None), 200),
     Row(
         "POST",
         "/key_encryption_key",
@@ -181,6 +186,7 @@ async def owner_state(client: httpx.AsyncClient, w: World) -> list[Any]:
         f"/encryption_spaces/{w.space_id}",
         "/encryption_spaces",
         "/external_admission_tokens",
+        "/sessions",
     ]
     return [(await client.get(p, headers=w.owner.headers)).json() for p in paths]
 
@@ -203,6 +209,7 @@ async def build_world(client: httpx.AsyncClient, clock: FrozenClock) -> World:
     ).json()
     space_id = await share_space(client, owner, rsa_keypair(RECIPIENT_KEY))
     await client.get("/external_admission_tokens", headers=h)
+    sessions = (await client.get("/sessions", headers=h)).json()["sessions"]
     return World(
         owner=owner,
         stranger=stranger,
@@ -210,6 +217,7 @@ async def build_world(client: httpx.AsyncClient, clock: FrozenClock) -> World:
         keypair_id=keypair["keypair"]["id"],
         space_id=space_id,
         now=clock.now,
+        session_id=sessions[0]["id"],
     )
 
 
@@ -240,7 +248,7 @@ async def test_route_refuses_missing_bad_expired_and_revoked_tokens_and_hides_ot
         assert await owner_state(client, world) == before
         if row.method == "GET" and r.status_code == 200:
             assert world.owner.token not in r.text
-            for owned in (world.dek_id, world.keypair_id, world.space_id):
+            for owned in (world.dek_id, world.keypair_id, world.space_id, world.session_id):
                 assert owned not in r.text
 
 

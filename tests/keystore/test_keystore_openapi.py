@@ -20,9 +20,9 @@ def test_every_operation_has_models_and_declared_errors(tmp_path: Any) -> None:
     schema = create_app(Settings(data_dir=tmp_path)).openapi()
     components = schema["components"]["schemas"]
     ops = operations(schema)
-    assert (
-        len(ops) == 30
-    )  # with PUT /users/me/credentials, PUT /key_encryption_key, GET /data_encryption_keys
+    # With PUT /users/me/credentials, PUT /key_encryption_key, GET /data_encryption_keys, and the session list
+    # (GET /sessions, DELETE /sessions/{session_id}, DELETE /sessions).
+    assert len(ops) == 33
     for path, method, op in ops:
         where = f"{method.upper()} {path}"
         responses = op["responses"]

@@ -16,6 +16,9 @@ _ID = "a random record id"
 _CREATED = "when the record was made"
 _UPDATED = "when the record last changed"
 _USER = "which account owns the record (ids only)"
+# Shown back to the account's owner in the session list; the client chose it (or it is the User-Agent).
+_CLIENT_NAME = "what the client called itself at login, e.g. strongroom-cli/<version> (not a secret)"
+_LAST_USED = "when the session last made a request (to within session_touch_interval)"
 _MIGRATIONS = {"version_num": "the schema revision (Alembic)"}
 
 KEYSTORE: Mapping[str, Mapping[str, str]] = {
@@ -45,6 +48,8 @@ KEYSTORE: Mapping[str, Mapping[str, str]] = {
         "token_hash": "SHA-256 of the session token (the token itself is never stored)",
         "created_at": _CREATED,
         "expires_at": "when the session ends",
+        "client_name": _CLIENT_NAME,
+        "last_used_at": _LAST_USED,
     },
     "server_secrets": {
         "name": "which server secret",
@@ -161,6 +166,8 @@ VAULT: Mapping[str, Mapping[str, str]] = {
         "created_at": _CREATED,
         "expires_at": "when the session ends",
         "revoked_at": "when the session was logged out",
+        "client_name": _CLIENT_NAME,
+        "last_used_at": _LAST_USED,
     },
     "server_secrets": {
         "name": "which server secret",

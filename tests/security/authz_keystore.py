@@ -9,7 +9,13 @@ import httpx
 from strongroom import crypto
 from strongroom.client._core import iso
 from tests.security.authz import Call, Case, each_user, everyone, fixed, owner_only, statuses
-from tests.security.targets import claimable_space, fresh_space, fresh_tokens_for, member_space_copy
+from tests.security.targets import (
+    claimable_space,
+    fresh_space,
+    fresh_tokens_for,
+    member_space_copy,
+    session_to_end,
+)
 from tests.security.world import IDENTITIES, World
 
 __all__ = ["KEYSTORE_CASES"]
@@ -89,6 +95,12 @@ async def _rotate_kek(w: World, caller: str) -> Call:
         "encryption_spaces": [],
     }
     return Call(headers={"Authorization": token} if caller in IDENTITIES else None, json=body)
+
+
+async def _renew_after_ending_others(w: World, caller: str, response: httpx.Response) -> None:
+    """``DELETE /sessions`` from a fresh session ended the member's usual one."""
+    if caller in IDENTITIES and response.status_code == 200:
+        await w.renew(w.member(caller))
 
 
 async def _renew_after_logout_everywhere(w: World, caller: str, response: httpx.Response) -> None:
@@ -205,6 +217,9 @@ KEYSTORE_CASES: list[Case] = [
         after=_renew_after_logout_everywhere,
     ),
     Case(KS, "DELETE", "/users/me", each_user(204), _delete_account),
+    Case(KS, "GET", "/sessions", each_user(200)),
+    Case(KS, "DELETE", "/sessions/{session_id}", owner_only(204), session_to_end(KS)),
+    Case(KS, "DELETE", "/sessions", each_user(200), fresh_tokens_for(KS), after=_renew_after_ending_others),
     Case(KS, "PUT", "/users/me/credentials", each_user(200), _change_credentials),
     Case(KS, "PUT", "/key_encryption_key", each_user(200), _rotate_kek),
     Case(KS, "GET", "/data_encryption_keys", each_user(200)),

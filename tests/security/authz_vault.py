@@ -9,7 +9,13 @@ import httpx
 
 from strongroom import crypto
 from tests.security.authz import Call, Case, each_user, everyone, fixed, owner_only, service_only
-from tests.security.targets import fresh_share, fresh_space, fresh_tokens_for, spare_public_key
+from tests.security.targets import (
+    fresh_share,
+    fresh_space,
+    fresh_tokens_for,
+    session_to_end,
+    spare_public_key,
+)
 from tests.security.world import IDENTITIES, World, small_login_key
 from tests.vault.helpers import deletion_signature
 
@@ -99,6 +105,12 @@ async def _shared_attachment_path(w: World, caller: str) -> Call:
 
 async def _shared_blob_path(w: World, caller: str) -> Call:
     return Call(path={"blob_id": (await _shared_attachment(w))[1]})
+
+
+async def _renew_after_ending_others(w: World, caller: str, response: httpx.Response) -> None:
+    """``DELETE /sessions`` from a fresh session ended the member's usual one."""
+    if caller in IDENTITIES and response.status_code == 200:
+        await w.renew(w.member(caller))
 
 
 async def _renew_after_logout_everywhere(w: World, caller: str, response: httpx.Response) -> None:
@@ -350,6 +362,9 @@ VAULT_CASES: list[Case] = [
     Case(
         V, "DELETE", "/session/all", each_user(204), fresh_tokens_for(V), after=_renew_after_logout_everywhere
     ),
+    Case(V, "GET", "/sessions", each_user(200)),
+    Case(V, "DELETE", "/sessions/{session_id}", owner_only(204), session_to_end(V)),
+    Case(V, "DELETE", "/sessions", each_user(200), fresh_tokens_for(V), after=_renew_after_ending_others),
     Case(V, "GET", "/item_templates", each_user(200)),
     Case(
         V,

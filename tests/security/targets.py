@@ -93,3 +93,21 @@ def fresh_tokens_for(service: str) -> Prepare:
         return Call(headers={"Authorization": tokens[service]})
 
     return prepare
+
+
+def session_to_end(service: str) -> Prepare:
+    """``DELETE /sessions/{session_id}``: the owner ends a session of hers opened just now; everyone else
+    names one of hers too (shared by the case's callers), which must answer 404 and stay alive."""
+
+    async def fresh_id(w: World) -> str:
+        token = (await w.fresh_tokens(w.member("owner")))[service]
+        listed = await w.send(service, "GET", "/sessions", headers={"Authorization": token})  # a first use
+        assert listed.status_code == 200, listed.text
+        return str(next(s["id"] for s in listed.json()["sessions"] if s["current"]))
+
+    async def prepare(w: World, caller: str) -> Call:
+        if caller == "owner":
+            return Call(path={"session_id": await fresh_id(w)})
+        return Call(path={"session_id": await w.memo(f"{service} owner's session", lambda: fresh_id(w))})
+
+    return prepare

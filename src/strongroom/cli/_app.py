@@ -54,7 +54,7 @@ lazy(
     "users",
     "strongroom.cli._users:users",
     "Accounts: create, log in, passphrase and keys, sessions, delete.",
-    extend=("strongroom.cli._lifecycle:register",),
+    extend=("strongroom.cli._lifecycle:register", "strongroom.cli._sessions:register"),
 )
 lazy(
     "templates",

@@ -186,12 +186,14 @@ class Server:
         return self.vault_url
 
     def client(self, progress: Progress | None = None) -> Strongroom:
+        from strongroom import __version__
         from strongroom.client import Strongroom
 
         return Strongroom(
             keystore_url=self.keystore_url,
             vault_url=self.vault_url,
             progress=progress.step if progress is not None else None,
+            client_name=f"strongroom-cli/{__version__}",
         )
 
 

@@ -19,16 +19,18 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from strongroom import crypto
+from strongroom import __version__, crypto
 from strongroom.client._errors import CryptoError, NotLoggedIn
 from strongroom.client._http import ServiceApi, make_http_client
 from strongroom.client._keystore import KeystoreClient
 from strongroom.client._vault import VaultClient
 from strongroom.client._views import Credentials, ProgressCallback, Step
 
-__all__ = ["DEFAULT_URL", "Core", "KeyRing", "iso", "opened", "own_private_key"]
+__all__ = ["CLIENT_NAME", "DEFAULT_URL", "Core", "KeyRing", "iso", "opened", "own_private_key"]
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+# What this SDK calls itself in the services' session lists (``Strongroom(client_name=...)`` to change).
+CLIENT_NAME = f"strongroom-python/{__version__}"
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -88,7 +90,9 @@ class Core:
     ``keystore_url`` / ``vault_url`` override either. ``transport`` is an httpx transport (e.g.
     ``httpx.ASGITransport`` for in-process tests); ``http`` an httpx client to use instead of a new one
     (it is then not closed by :meth:`aclose`). ``progress`` receives each :class:`Step`. ``clock`` gives
-    the time written into claim signatures (default: the system clock).
+    the time written into claim signatures (default: the system clock). ``client_name`` is sent with
+    every login so that :meth:`Strongroom.sessions` can tell this client's sessions apart (None: send
+    none, and the services fall back to the User-Agent).
     """
 
     def __init__(
@@ -102,12 +106,14 @@ class Core:
         timeout: float = 30.0,
         progress: ProgressCallback | None = None,
         clock: Callable[[], datetime] | None = None,
+        client_name: str | None = CLIENT_NAME,
     ) -> None:
         base = url.rstrip("/")
         self._http = http if http is not None else make_http_client(transport=transport, timeout=timeout)
         self._owns_http = http is None
-        self.keystore = KeystoreClient(ServiceApi(self._http, keystore_url or f"{base}/keystore", "keystore"))
-        self.vault = VaultClient(ServiceApi(self._http, vault_url or f"{base}/vault", "vault"))
+        ks_url, v_url = keystore_url or f"{base}/keystore", vault_url or f"{base}/vault"
+        self.keystore = KeystoreClient(ServiceApi(self._http, ks_url, "keystore", client_name=client_name))
+        self.vault = VaultClient(ServiceApi(self._http, v_url, "vault", client_name=client_name))
         self.progress = progress
         self._clock = clock or (lambda: datetime.now(UTC))
         self._keys: KeyRing | None = None

@@ -68,14 +68,19 @@ def _retry_after(response: httpx.Response) -> int | None:
 class ServiceApi:
     """Requests to one service at ``base_url`` (e.g. ``http://127.0.0.1:8000/keystore``).
 
-    ``token`` is the session token sent as ``Authorization: <token>`` on authenticated calls.
+    ``token`` is the session token sent as ``Authorization: <token>`` on authenticated calls;
+    ``client_name`` names this client in the service's session list (sent when logging in).
     """
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, service: str) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, service: str, *, client_name: str | None = None
+    ) -> None:
         self._http = http
         self.base_url = base_url.rstrip("/")
         self.service = service
         self.token: str | None = None
+        # Sent with each login (``client_name``, an extension), so that the session list can name it.
+        self.client_name = client_name
 
     async def call(
         self,

@@ -19,10 +19,12 @@ from strongroom.client._models import (
     KeystoreSession,
     KeystoreUser,
     R,
+    SessionRecord,
     SharedKeyClaimed,
     SharedKeyRecord,
     SrpChallenge,
     UsernameReservation,
+    ended_count,
     parse,
     parse_list,
 )
@@ -73,6 +75,8 @@ class KeystoreClient:
     async def srp_session(self, username: str, srp_a: str, srp_m: str) -> KeystoreSession:
         """``POST /srp/session``: trade the proof ``M1`` for a session (401 if it is wrong)."""
         body = {"username": username, "srp_a": srp_a, "srp_m": srp_m}
+        if self.api.client_name is not None:
+            body["client_name"] = self.api.client_name
         data = await self.api.call("POST", "/srp/session", body=body, auth=False)
         return parse(KeystoreSession, data, "session", where="POST /srp/session")
 
@@ -83,6 +87,18 @@ class KeystoreClient:
     async def delete_all_sessions(self) -> None:
         """``DELETE /session/all``: every token of the user stops working."""
         await self.api.call("DELETE", "/session/all", expect_body=False)
+
+    async def sessions(self) -> list[SessionRecord]:
+        """``GET /sessions`` (extension, every page): the user's live sessions, ``current`` marked."""
+        return await self._every_page("/sessions", "sessions", SessionRecord)
+
+    async def end_session(self, session_id: str) -> None:
+        """``DELETE /sessions/{id}`` (extension): end one of the user's sessions (404 if not theirs)."""
+        await self.api.call("DELETE", f"/sessions/{_seg(session_id)}", expect_body=False)
+
+    async def end_other_sessions(self) -> int:
+        """``DELETE /sessions`` (extension): end every session but this one; how many ended."""
+        return ended_count(await self.api.call("DELETE", "/sessions"), "DELETE /sessions")
 
     async def delete_user(self, srp_a: str, srp_m: str) -> None:
         """``DELETE /users/me`` (extension) with a fresh SRP proof: the account and every record of it."""

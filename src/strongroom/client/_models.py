@@ -28,6 +28,7 @@ __all__ = [
     "KeystoreSession",
     "KeystoreUser",
     "PublicKeyRecord",
+    "SessionRecord",
     "ShareRecord",
     "SharedKeyClaimed",
     "SharedKeyRecord",
@@ -36,6 +37,7 @@ __all__ = [
     "TemplateRecord",
     "UsernameReservation",
     "VaultUser",
+    "ended_count",
     "parse",
     "parse_list",
 ]
@@ -58,6 +60,14 @@ def parse(model: type[R], data: Mapping[str, Any], key: str | None, *, where: st
         return model.model_validate(value)
     except ValidationError as exc:
         raise ProtocolError(f"{where}: unexpected {key or 'answer'} ({_first_problem(exc)})") from None
+
+
+def ended_count(data: Mapping[str, Any], where: str) -> int:
+    """The ``ended`` count of a ``DELETE /sessions`` answer."""
+    ended = data.get("ended")
+    if not isinstance(ended, int) or isinstance(ended, bool) or ended < 0:
+        raise ProtocolError(f"{where}: no count of ended sessions")
+    return ended
 
 
 def parse_list(model: type[R], data: Mapping[str, Any], key: str, *, where: str) -> list[R]:
@@ -104,6 +114,17 @@ class KeystoreSession(Record):
     valid_from: datetime | None = None
     valid_till: datetime | None = None
     username: str | None = None
+
+
+class SessionRecord(Record):
+    """One entry of ``GET /sessions`` (either service; extension)."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    client_name: str | None = None
+    expires_at: datetime
+    current: bool = False
 
 
 class KeyEncryptionKeyRecord(Record):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from strongroom.client._attachments import AttachmentFlows
 from strongroom.client._export import ExportFlows
 from strongroom.client._lifecycle import LifecycleFlows
+from strongroom.client._sessions import SessionFlows
 
 __all__ = ["Strongroom"]
 
 
-class Strongroom(LifecycleFlows, ExportFlows, AttachmentFlows):
+class Strongroom(LifecycleFlows, SessionFlows, ExportFlows, AttachmentFlows):
     """A client of one Strongroom server (Keystore and Vault) for one user at a time.
 
     Usage::
@@ -23,7 +24,8 @@ class Strongroom(LifecycleFlows, ExportFlows, AttachmentFlows):
     :attr:`unlock_key`), :meth:`log_out`, :meth:`me`, :meth:`update_profile`. Account lifecycle:
     :meth:`change_passphrase`, :meth:`new_secret_key`, :meth:`rotate_secret_key`, :meth:`rotate_keys`,
     :meth:`delete_account`, :meth:`export`, :meth:`import_export`, :meth:`share_events`,
-    :meth:`create_template`. Cards: :meth:`templates`, :meth:`template`, :meth:`create_card`, :meth:`cards`,
+    :meth:`create_template`. Sessions: :meth:`sessions`, :meth:`end_session`, :meth:`end_other_sessions`.
+    Cards: :meth:`templates`, :meth:`template`, :meth:`create_card`, :meth:`cards`,
     :meth:`card`, :meth:`update_card`, :meth:`remove_slot`, :meth:`delete_card`. Connections: :meth:`invite`,
     :meth:`invitations`, :meth:`cancel_invitation`, :meth:`preview_invitation`, :meth:`accept_invitation`,
     :meth:`connections`, :meth:`connection`, :meth:`rename_connection`, :meth:`delete_connection`.

@@ -23,12 +23,14 @@ from strongroom.client._models import (
     ItemRecord,
     OnShareRecord,
     PublicKeyRecord,
+    SessionRecord,
     ShareEventRecord,
     ShareRecord,
     SlotRecord,
     TemplateRecord,
     UploadUrlRecord,
     VaultUser,
+    ended_count,
     parse,
     parse_list,
 )
@@ -126,6 +128,8 @@ class VaultClient:
         body = {"public_key": public_key, "admission_token": admission_token}
         if invitation_token is not None:
             body["invitation_token"] = invitation_token
+        if self.api.client_name is not None:
+            body["client_name"] = self.api.client_name
         data = await self.api.call("POST", "/me", body=body, auth=False)
         encrypted = data.get("encrypted_session_authentication_string")
         if not isinstance(encrypted, str):
@@ -164,7 +168,10 @@ class VaultClient:
 
     async def create_session(self, public_key: str) -> str:
         """``POST /session``: a session token encrypted to the login ``public_key``."""
-        data = await self.api.call("POST", "/session", body={"public_key": public_key}, auth=False)
+        body = {"public_key": public_key}
+        if self.api.client_name is not None:
+            body["client_name"] = self.api.client_name
+        data = await self.api.call("POST", "/session", body=body, auth=False)
         session = data.get("session")
         encrypted = (
             session.get("encrypted_session_authentication_string") if isinstance(session, dict) else None
@@ -176,6 +183,20 @@ class VaultClient:
     async def delete_session(self) -> None:
         """``DELETE /session``."""
         await self.api.call("DELETE", "/session", expect_body=False)
+
+    async def sessions(self) -> list[SessionRecord]:
+        """``GET /sessions`` (extension, every page): the user's used, live sessions, ``current`` marked."""
+        data = await self._pages("/sessions", ("sessions",))
+        return parse_list(SessionRecord, data, "sessions", where="GET /sessions")
+
+    async def end_session(self, session_id: str) -> None:
+        """``DELETE /sessions/{id}`` (extension): end one of the user's sessions (404 if not theirs)."""
+        await self.api.call("DELETE", f"/sessions/{_seg(session_id)}", expect_body=False)
+
+    async def end_other_sessions(self) -> int:
+        """``DELETE /sessions`` (extension): end every session but this one, tokens never used included;
+        how many used ones ended."""
+        return ended_count(await self.api.call("DELETE", "/sessions"), "DELETE /sessions")
 
     # Templates, items and slots --------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ __all__ = [
     "Invitation",
     "InvitationPreview",
     "ProgressCallback",
+    "SessionInfo",
     "Share",
     "SharedCard",
     "SlotInput",
@@ -315,3 +316,19 @@ class ShareActivity:
 
     events: tuple[ShareEvent, ...]
     on_shares: tuple[OnShare, ...]
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One of the user's sessions in one service (``"keystore"`` or ``"vault"``), from
+    :meth:`Strongroom.sessions`. ``client_name`` is what the client called itself at login (or its
+    User-Agent); ``last_used_at`` is accurate to the server's ``session_touch_interval``. The Vault lists
+    only sessions that have made a request."""
+
+    service: str
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    client_name: str | None
+    expires_at: datetime
+    current: bool

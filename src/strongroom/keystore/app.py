@@ -14,6 +14,7 @@ from strongroom.keystore.admission.vault_client import VaultAdmissions
 from strongroom.keystore.housekeeping import Housekeeping
 from strongroom.keystore.keys.router import router as keys_router
 from strongroom.keystore.lifecycle.router import router as lifecycle_router
+from strongroom.keystore.sessions.router import router as sessions_router
 from strongroom.keystore.spaces.router import router as spaces_router
 from strongroom.keystore.srp.router import router as srp_router
 from strongroom.keystore.srp.service import load_server_secret
@@ -57,7 +58,7 @@ def create_app(
         description="Holds every user's keys, always wrapped by keys only the user can derive.",
         settings=settings,
         lifespan=lifespan,
-        routers=[srp_router, keys_router, admission_router, spaces_router, lifecycle_router],
+        routers=[srp_router, sessions_router, keys_router, admission_router, spaces_router, lifecycle_router],
         clock=clock,
         limiter=limiter,
     )

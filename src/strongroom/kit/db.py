@@ -242,6 +242,22 @@ async def writer_for(request: Request, session: AsyncSession) -> AsyncIterator[A
         yield writer
 
 
+@asynccontextmanager
+async def bookkeeping_writer(request: Request, session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Where a request writes bookkeeping that must not hold a row lock for the rest of the request (a
+    session's ``last_used_at``): on PostgreSQL a short transaction of its own, committed at once, since a
+    lock taken while authenticating comes before every lock the request takes later, and two requests
+    taking the same two locks in opposite orders deadlock. On SQLite (one writer at a time) as
+    :func:`writer_for`."""
+    state = request.app.state
+    if state.engine.dialect.name == "sqlite":
+        async with writer_for(request, session) as writer:
+            yield writer
+        return
+    async with transaction(state.sessions) as writer:
+        yield writer
+
+
 # ``scope="function"``: the commit happens when the endpoint returns, before the response goes out.
 # Safe methods get a read-only transaction (see :func:`writes`), others a write transaction.
 DbSession = Annotated[AsyncSession, Depends(_request_session, scope="function")]

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
 
     # Lifetimes, in seconds.
     session_lifetime: int = Field(default=12 * 3600, ge=60)
+    # A session's last_used_at is written at most once per this many seconds (reads stay read-only).
+    session_touch_interval: int = Field(default=300, ge=1)
     username_reservation_lifetime: int = Field(default=15 * 60, ge=10)
     srp_challenge_lifetime: int = Field(default=120, ge=5)
     claim_signature_max_skew: int = Field(default=300, ge=5)

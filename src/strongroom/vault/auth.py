@@ -21,11 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.auth import BearerToken
-from strongroom.kit.db import DbSession, writer_for
+from strongroom.kit.db import DbSession, bookkeeping_writer, writer_for
 from strongroom.kit.errors import unauthorized
+from strongroom.kit.sessions import touch_due
 from strongroom.kit.tokens import hash_token
 from strongroom.vault import sessions
-from strongroom.vault.deps import Now
+from strongroom.vault.deps import AppSettings, Now
 from strongroom.vault.models import VaultSession
 
 
@@ -46,14 +47,25 @@ SigningKey = Annotated[bytes, Depends(_signing_key)]
 
 
 async def _principal(
-    request: Request, token: BearerToken, session: DbSession, now: Now, key: SigningKey
+    request: Request, token: BearerToken, session: DbSession, now: Now, key: SigningKey, settings: AppSettings
 ) -> Principal:
     async with contextlib.AsyncExitStack() as stack:
 
         async def writer() -> AsyncSession:
             return await stack.enter_async_context(writer_for(request, session))
 
-        return await authenticate(session, token, now, key, writer=writer)
+        async def toucher() -> AsyncSession:
+            return await stack.enter_async_context(bookkeeping_writer(request, session))
+
+        return await authenticate(
+            session,
+            token,
+            now,
+            key,
+            writer=writer,
+            toucher=toucher,
+            touch_interval=settings.session_touch_interval,
+        )
 
 
 async def authenticate(
@@ -63,17 +75,24 @@ async def authenticate(
     key: bytes,
     *,
     writer: Callable[[], Awaitable[AsyncSession]] | None = None,
+    toucher: Callable[[], Awaitable[AsyncSession]] | None = None,
+    touch_interval: int | None = None,
 ) -> Principal:
     """The principal of a session token (401 ``unauthorized`` otherwise), for routes that manage their own
     transactions (streamed uploads must not hold one open while the bytes arrive). ``key`` signs the
     Vault's session tokens (``app.state.session_signing_key``); a token's first use writes its row through
-    ``writer()`` (default: ``session``), since a read-only request's session cannot."""
+    ``writer()`` (default: ``session``), since a read-only request's session cannot. With
+    ``touch_interval``, a stale ``last_used_at`` is refreshed through ``toucher()`` (kit/sessions.py)."""
     token_hash = hash_token(token)
     row = (
         await session.execute(
-            select(VaultSession.id, VaultSession.user_id, VaultSession.revoked_at).where(
-                VaultSession.token_hash == token_hash, VaultSession.expires_at > now
-            )
+            select(
+                VaultSession.id,
+                VaultSession.user_id,
+                VaultSession.revoked_at,
+                VaultSession.created_at,
+                VaultSession.last_used_at,
+            ).where(VaultSession.token_hash == token_hash, VaultSession.expires_at > now)
         )
     ).one_or_none()
     if row is None:
@@ -86,6 +105,8 @@ async def authenticate(
         return Principal(user_id=created.user_id, session_id=created.id)
     if row.revoked_at is not None:
         raise unauthorized("invalid or expired session token")
+    if touch_interval is not None and touch_due(row.last_used_at, row.created_at, now, touch_interval):
+        await sessions.touch(await toucher() if toucher else session, row.id, now, touch_interval)
     return Principal(user_id=row.user_id, session_id=row.id)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from strongroom.keystore.models.base import Base
 from strongroom.kit.ids import new_id
+from strongroom.kit.sessions import CLIENT_NAME_MAX_LENGTH
 
 USERNAME_LENGTH = 64
 
@@ -55,7 +56,9 @@ class SrpChallenge(Base):
 
 
 class Session(Base):
-    """A login session; only the SHA-256 of its token is stored."""
+    """A login session; only the SHA-256 of its token is stored. ``client_name`` is what the client called
+    itself at login (or its User-Agent); ``last_used_at`` is refreshed at most once per
+    ``session_touch_interval`` (kit/sessions.py)."""
 
     __tablename__ = "sessions"
 
@@ -64,6 +67,8 @@ class Session(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    client_name: Mapped[str | None] = mapped_column(String(CLIENT_NAME_MAX_LENGTH))
+    last_used_at: Mapped[datetime | None]
 
 
 class ServerSecret(Base):

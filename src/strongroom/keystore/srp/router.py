@@ -24,6 +24,7 @@ from strongroom.kit.auth import client_address
 from strongroom.kit.db import DbSession
 from strongroom.kit.errors import error_response, error_responses
 from strongroom.kit.ratelimit import per_address
+from strongroom.kit.sessions import client_name
 
 router = APIRouter(tags=["srp"])
 
@@ -107,10 +108,12 @@ async def create_session(
     clock: ClockDep,
     limiter: LimiterDep,
 ) -> Any:
-    """Finish an SRP login with the client's proof ``srp_m``; answers a session token."""
+    """Finish an SRP login with the client's proof ``srp_m``; answers a session token. ``client_name``
+    (extension, else the User-Agent) is what ``GET /sessions`` will call the session."""
     ctx = srp_context(request, settings, clock, limiter)
+    name = client_name(body.client_name, request.headers.get("user-agent"))
     try:
-        return SessionResponse(session=await service.finish_login(session, body, ctx=ctx))
+        return SessionResponse(session=await service.finish_login(session, body, ctx=ctx, client_name=name))
     except service.LoginFailed as failure:
         # Answered, not raised: the request's transaction then commits, and the challenge this attempt
         # consumed stays consumed (single use even for wrong proofs).
@@ -128,6 +131,7 @@ async def delete_session(principal: CurrentUser, session: DbSession) -> Response
 async def delete_all_sessions(
     principal: CurrentUser,
     session: DbSession,
+    clock: ClockDep,
     delete_all_sessions_params: Annotated[
         str | None,
         Query(
@@ -137,7 +141,9 @@ async def delete_all_sessions(
     ] = None,
 ) -> Response:
     """End every session of the user (all but the current one with ``delete_all_sessions_params``)."""
-    await service.logout_everywhere(session, principal, keep_current=delete_all_sessions_params is not None)
+    await service.logout_everywhere(
+        session, principal, keep_current=delete_all_sessions_params is not None, now=clock.now()
+    )
     return Response(status_code=204)
 
 

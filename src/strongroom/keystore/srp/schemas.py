@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from strongroom.keystore.models import USERNAME_LENGTH
 from strongroom.keystore.schemas import Timestamp
+from strongroom.kit.sessions import ClientName
 
 # Letters, digits, '_' and '-': a username is part 2 of the secret key ``1.<username>.<secret>``, so it can
 # never hold a '.'.
@@ -66,6 +67,8 @@ class SessionCreate(BaseModel):
     username: Username
     srp_a: BigHex
     srp_m: ProofHex
+    # Extension: what the client calls itself in the session list (else its User-Agent).
+    client_name: ClientName | None = None
 
 
 class SessionRead(BaseModel):

@@ -32,6 +32,7 @@ from strongroom.crypto import (
 from strongroom.keystore.housekeeping import Housekeeping
 from strongroom.keystore.models import Session, SrpChallenge, User
 from strongroom.keystore.principal import Principal
+from strongroom.keystore.sessions import service as session_list
 from strongroom.keystore.srp import repository
 from strongroom.keystore.srp.decoy import decoy_salt, decoy_verifier
 from strongroom.keystore.srp.schemas import (
@@ -266,7 +267,9 @@ async def check_proof(
     return user, m2
 
 
-async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpContext) -> SessionRead:
+async def finish_login(
+    session: AsyncSession, data: SessionCreate, *, ctx: SrpContext, client_name: str | None = None
+) -> SessionRead:
     """Check the client's proof against the stored challenge (consumed whatever the outcome) and open a
     session with a fresh token.
 
@@ -283,6 +286,8 @@ async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpCo
         token_hash=hash_token(token),
         created_at=ctx.now,
         expires_at=ctx.now + timedelta(seconds=settings.session_lifetime),
+        client_name=client_name,
+        last_used_at=ctx.now,
     )
     if ctx.housekeeping.due("sessions", ctx.now):
         await repository.purge_expired_sessions(session, ctx.now)
@@ -303,11 +308,15 @@ async def logout(session: AsyncSession, principal: Principal) -> None:
     await repository.delete_session(session, principal.user_id, principal.session_id)
 
 
-async def logout_everywhere(session: AsyncSession, principal: Principal, *, keep_current: bool) -> None:
-    """End every session of the caller (all but the current one with ``keep_current``)."""
-    await repository.delete_sessions(
-        session, principal.user_id, keep=principal.session_id if keep_current else None
-    )
+async def logout_everywhere(
+    session: AsyncSession, principal: Principal, *, keep_current: bool, now: datetime
+) -> None:
+    """End every session of the caller (all but the current one with ``keep_current``, which is
+    ``DELETE /sessions``)."""
+    if keep_current:
+        await session_list.end_other_sessions(session, principal, now)
+    else:
+        await repository.delete_sessions(session, principal.user_id)
 
 
 async def load_server_secret(session: AsyncSession) -> bytes:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from strongroom.kit.pagination import ListParams, paginate
 from strongroom.vault.models import AdmissionToken, Connection, UsedRequestSignature, User, VaultSession
 
 
@@ -109,3 +111,58 @@ async def use_request_signature(
     except IntegrityError:
         return False
     return True
+
+
+# --- the session list (GET/DELETE /sessions) --------------------------------------------------------
+
+
+def _live(user_id: uuid.UUID, now: datetime) -> list[ColumnElement[bool]]:
+    return [VaultSession.user_id == user_id, VaultSession.revoked_at.is_(None), VaultSession.expires_at > now]
+
+
+async def live_sessions_page(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime, params: ListParams
+) -> Sequence[VaultSession]:
+    """A page of the user's used, unrevoked, unexpired sessions (plus one row: see kit/pagination)."""
+    stmt = select(VaultSession).where(*_live(user_id, now))
+    rows: Sequence[VaultSession] = (
+        (await session.execute(paginate(stmt, VaultSession.id, params))).scalars().all()
+    )
+    return rows
+
+
+async def revoke_live_session(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
+) -> bool:
+    """Revoke one live session of the user's (kept until its expiry, see vault/sessions.py); False if the
+    user has no such live session (another's, unknown, already ended)."""
+    result = await session.execute(
+        update(VaultSession)
+        .where(VaultSession.id == session_id, *_live(user_id, now))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+async def session_is_live(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
+) -> bool:
+    found = await session.execute(
+        select(VaultSession.id).where(VaultSession.id == session_id, *_live(user_id, now))
+    )
+    return found.first() is not None
+
+
+async def end_sessions_except(
+    session: AsyncSession, user_id: uuid.UUID, keep: uuid.UUID, now: datetime
+) -> int:
+    """Delete every session row of the user's but ``keep``; how many of them were live."""
+    result = await session.execute(
+        delete(VaultSession)
+        .where(VaultSession.user_id == user_id, VaultSession.id != keep)
+        .returning(VaultSession.revoked_at, VaultSession.expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    return sum(1 for revoked_at, expires_at in result.all() if revoked_at is None and expires_at > now)

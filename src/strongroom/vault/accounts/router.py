@@ -1,16 +1,19 @@
-"""Routes: ``/admission_tokens`` (service credential), ``/me``, ``/session``."""
+"""Routes: ``/admission_tokens`` (service credential), ``/me``, ``/session``, ``/sessions``."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from strongroom.kit.auth import ServiceCaller
-from strongroom.kit.db import DbSession
+from strongroom.kit.db import DbSession, writes
 from strongroom.kit.errors import error_responses
+from strongroom.kit.pagination import ListPage, meta
 from strongroom.kit.ratelimit import per_address
-from strongroom.vault.accounts import service, verification
+from strongroom.kit.sessions import client_name
+from strongroom.vault.accounts import service, session_list, verification
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenEnvelope,
     EmailCodeIn,
@@ -24,7 +27,9 @@ from strongroom.vault.accounts.schemas import (
     MeUpdateIn,
     SessionEnvelope,
     SessionIn,
+    SessionListOut,
     SessionOut,
+    SessionsEndedOut,
 )
 from strongroom.vault.auth import CurrentUser, SigningKey
 from strongroom.vault.deps import AppSettings, Now
@@ -63,10 +68,11 @@ async def get_admission_token(
     dependencies=[per_address("signup", "signups_per_address")],
 )
 async def create_me(
-    body: MeIn, session: DbSession, now: Now, settings: AppSettings, key: SigningKey
+    body: MeIn, request: Request, session: DbSession, now: Now, settings: AppSettings, key: SigningKey
 ) -> MeCreatedOut:
     """Sign up with a single-use admission token; the session token comes back encrypted to ``public_key``."""
-    user, encrypted = await service.create_account(session, body, now, settings, key)
+    name = client_name(body.client_name, request.headers.get("user-agent"))
+    user, encrypted = await service.create_account(session, body, now, settings, key, name)
     return MeCreatedOut(user=service.user_out(user), encrypted_session_authentication_string=encrypted)
 
 
@@ -143,11 +149,13 @@ async def confirm_email_verification(
     dependencies=[per_address("login", "logins_per_address")],
 )
 async def create_session(
-    body: SessionIn, session: DbSession, now: Now, settings: AppSettings, key: SigningKey
+    body: SessionIn, request: Request, session: DbSession, now: Now, settings: AppSettings, key: SigningKey
 ) -> SessionEnvelope:
     """Log in: a session token encrypted to ``public_key`` (one that opens nothing if the key is unknown).
-    Nothing is stored until the token is first used."""
-    encrypted = await service.log_in(session, body.public_key, now, settings, key)
+    Nothing is stored until the token is first used. ``client_name`` (extension, else the User-Agent) is
+    what ``GET /sessions`` will call the session."""
+    name = client_name(body.client_name, request.headers.get("user-agent"))
+    encrypted = await service.log_in(session, body.public_key, now, settings, key, name)
     return SessionEnvelope(session=SessionOut(encrypted_session_authentication_string=encrypted))
 
 
@@ -167,3 +175,32 @@ async def delete_all_sessions(
     """End every session of the user; with ``except_current`` (any value) the calling session survives."""
     await service.log_out_all(session, principal, except_current=except_current is not None, now=now)
     return Response(status_code=204)
+
+
+@router.get("/sessions", response_model=SessionListOut, responses=error_responses(401, 422))
+@writes  # A token's first use writes its row: in the request's own transaction, the list then shows it.
+async def list_sessions(
+    principal: CurrentUser, session: DbSession, now: Now, page: ListPage
+) -> SessionListOut:
+    """The caller's live sessions that have been used, oldest first (ext); ``current`` marks this one."""
+    rows, after = await session_list.list_sessions(session, principal, page, now)
+    return SessionListOut(
+        sessions=[session_list.session_out(row, principal) for row in rows],
+        meta=meta(after, page),
+        next_page_after=after,
+    )
+
+
+@router.delete("/sessions/{session_id}", status_code=204, responses=error_responses(401, 404, 422))
+async def end_session(
+    session_id: uuid.UUID, principal: CurrentUser, session: DbSession, now: Now
+) -> Response:
+    """End one of the caller's sessions (ext); its token answers 401 from then on."""
+    await session_list.end_session(session, principal, session_id, now)
+    return Response(status_code=204)
+
+
+@router.delete("/sessions", response_model=SessionsEndedOut, responses=error_responses(401))
+async def end_other_sessions(principal: CurrentUser, session: DbSession, now: Now) -> SessionsEndedOut:
+    """End every session of the caller's but this one, tokens never used included (ext)."""
+    return SessionsEndedOut(ended=await session_list.end_other_sessions(session, principal, now))

@@ -12,6 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from strongroom.kit.pagination import Meta
+from strongroom.kit.sessions import ClientName
+
 MAX_PEM = 5000
 
 
@@ -77,6 +80,8 @@ class MeIn(BaseModel):
     admission_token: str = Field(min_length=1, max_length=200)
     # ext: the token of a live invitation mailed to the new user (needed when sign-ups are invite-only).
     invitation_token: str | None = Field(default=None, max_length=200)
+    # ext: what the client calls itself, shown in the session list (else its User-Agent).
+    client_name: ClientName | None = None
 
 
 class UserUpdateIn(BaseModel):
@@ -99,6 +104,8 @@ class SessionIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     public_key: str = Field(min_length=1, max_length=MAX_PEM)
+    # ext: what the client calls itself, shown in the session list (else its User-Agent).
+    client_name: ClientName | None = None
 
 
 class SessionOut(BaseModel):
@@ -143,3 +150,27 @@ class MeDeleteIn(BaseModel):
         description="A `Sign.Rsa…` signature by the login private key over "
         "`DELETE <vault base URL>/me--request-timestamp=<ISO 8601 time>`.",
     )
+
+
+class SessionListItemOut(BaseModel):
+    """One of the caller's sessions (ext): ``client_name`` as the client gave it at login (or its
+    User-Agent); ``last_used_at`` is refreshed at most every ``session_touch_interval`` seconds."""
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    client_name: str | None
+    expires_at: datetime
+    current: bool
+
+
+class SessionListOut(BaseModel):
+    sessions: list[SessionListItemOut]
+    meta: Meta
+    next_page_after: uuid.UUID | None = None
+
+
+class SessionsEndedOut(BaseModel):
+    """How many sessions ``DELETE /sessions`` ended (used ones; tokens never used are ended uncounted)."""
+
+    ended: int

@@ -18,7 +18,7 @@ from strongroom.kit.settings import Settings, SignupPolicy
 from strongroom.kit.signatures import replayed
 from strongroom.kit.tokens import hash_token, new_token
 from strongroom.vault import sessions
-from strongroom.vault.accounts import proof, verification
+from strongroom.vault.accounts import proof, session_list, verification
 from strongroom.vault.accounts import repository as repo
 from strongroom.vault.accounts.schemas import (
     AdmissionTokenOut,
@@ -69,12 +69,24 @@ def _encrypted_token(key: RSAPublicKey, token: str) -> str:
 
 
 async def _open_session(
-    session: AsyncSession, user_id: uuid.UUID, now: datetime, settings: Settings, key: bytes
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    now: datetime,
+    settings: Settings,
+    key: bytes,
+    client_name: str | None,
 ) -> str:
     """A new session token for ``user_id``. Nothing is stored: the token's first use writes its row
     (vault/sessions.py), so unauthenticated calls of ``POST /session`` leave nothing behind."""
     epoch = await repo.session_epoch(session, user_id)
-    return sessions.issue(key, user_id=user_id, epoch=epoch, now=now, lifetime=settings.session_lifetime)
+    return sessions.issue(
+        key,
+        user_id=user_id,
+        epoch=epoch,
+        now=now,
+        lifetime=settings.session_lifetime,
+        client_name=client_name,
+    )
 
 
 # --- admission tokens (service credential) ---------------------------------------------------------
@@ -101,7 +113,12 @@ async def admission_token_status(session: AsyncSession, token_value: str) -> Adm
 
 
 async def create_account(
-    session: AsyncSession, body: MeIn, now: datetime, settings: Settings, signing_key: bytes
+    session: AsyncSession,
+    body: MeIn,
+    now: datetime,
+    settings: Settings,
+    signing_key: bytes,
+    client_name: str | None = None,
 ) -> tuple[User, str]:
     """Create the account ``body.admission_token`` admits, with ``body.public_key`` as its login key.
 
@@ -137,7 +154,7 @@ async def create_account(
     except IntegrityError:
         # Two sign-ups with different admission tokens but the same key raced past the check above.
         raise conflict("public_key_taken", "another account already uses this public key") from None
-    token = await _open_session(session, user.id, now, settings, signing_key)
+    token = await _open_session(session, user.id, now, settings, signing_key, client_name)
     log.info("account created", extra={"user_id": str(user.id)})
     return user, _encrypted_token(key, token)
 
@@ -216,7 +233,12 @@ async def delete_me(
 
 
 async def log_in(
-    session: AsyncSession, public_pem: str, now: datetime, settings: Settings, signing_key: bytes
+    session: AsyncSession,
+    public_pem: str,
+    now: datetime,
+    settings: Settings,
+    signing_key: bytes,
+    client_name: str | None = None,
 ) -> str:
     """A session token encrypted to ``public_pem`` if it is an account's login key; writes nothing.
 
@@ -228,7 +250,7 @@ async def log_in(
     user_id = await repo.user_id_by_login_key(session, key_hash)
     if user_id is None:
         return _encrypted_token(key, sessions.decoy())
-    token = await _open_session(session, user_id, now, settings, signing_key)
+    token = await _open_session(session, user_id, now, settings, signing_key, client_name)
     return _encrypted_token(key, token)
 
 
@@ -242,10 +264,11 @@ async def log_out(session: AsyncSession, principal: Principal, now: datetime) ->
 async def log_out_all(
     session: AsyncSession, principal: Principal, *, except_current: bool, now: datetime
 ) -> None:
-    """End every session of the user (all but the current one with ``except_current``): the epoch bump
-    ends the tokens never used yet, the deletion the used ones."""
-    await repo.bump_session_epoch(session, principal.user_id)
-    await repo.delete_sessions_of(
-        session, principal.user_id, keep=principal.session_id if except_current else None
-    )
+    """End every session of the user (all but the current one with ``except_current``, which is
+    ``DELETE /sessions``): the epoch bump ends the tokens never used yet, the deletion the used ones."""
+    if except_current:
+        await session_list.end_other_sessions(session, principal, now)
+    else:
+        await repo.bump_session_epoch(session, principal.user_id)
+        await repo.delete_sessions_of(session, principal.user_id, keep=None)
     await repo.delete_expired_sessions(session, principal.user_id, now)

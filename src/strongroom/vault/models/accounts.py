@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from strongroom.kit.ids import new_id
+from strongroom.kit.sessions import CLIENT_NAME_MAX_LENGTH
 from strongroom.vault.models.base import Base
 
 
@@ -67,6 +68,10 @@ class VaultSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # What the client called itself at login (carried in the token until its first use), or its User-Agent.
+    client_name: Mapped[str | None] = mapped_column(String(CLIENT_NAME_MAX_LENGTH))
+    # Refreshed at most once per session_touch_interval (kit/sessions.py).
+    last_used_at: Mapped[datetime | None]
 
 
 class ServerSecret(Base):

@@ -1,0 +1,1 @@
+"""The caller's own Keystore sessions: ``GET /sessions``, ``DELETE /sessions/{id}``, ``DELETE /sessions``."""
