@@ -4,6 +4,8 @@ import { type Core, type Credentials } from "./core";
 import { ApiError, type Json, ProtocolError, need, obj } from "./http";
 
 export const LOGIN_KEYPAIR_ID = "auth";
+/** How this client names itself in the session lists of both services. */
+export const CLIENT_NAME = "Strongroom Web";
 
 export class WrongPassphrase extends Error {
   constructor(message = "wrong passphrase or secret key") {
@@ -80,7 +82,7 @@ export async function signUp(
       },
     }),
     core.vault.call("POST", "/me", {
-      body: { public_key: keypair.publicPem, admission_token: admissionToken, ...(invitationToken ? { invitation_token: invitationToken } : {}) },
+      body: { public_key: keypair.publicPem, admission_token: admissionToken, client_name: CLIENT_NAME, ...(invitationToken ? { invitation_token: invitationToken } : {}) },
       auth: false,
     }),
   ]);
@@ -113,7 +115,7 @@ export async function logIn(core: Core, secretKey: string, passphrase: string): 
   const login = obj(await core.keystore.call("GET", `/keypairs/external_id/${LOGIN_KEYPAIR_ID}`), "keypair", "GET /keypairs/external_id");
   const privatePem = await c.unwrapPrivateKey(kek, need(login, "encrypted_serialized_key", "GET /keypairs/external_id"));
   const session = obj(
-    await core.vault.call("POST", "/session", { body: { public_key: need(login, "public_key", "GET /keypairs/external_id") }, auth: false }),
+    await core.vault.call("POST", "/session", { body: { public_key: need(login, "public_key", "GET /keypairs/external_id"), client_name: CLIENT_NAME }, auth: false }),
     "session",
     "POST /session",
   );
@@ -196,7 +198,7 @@ async function srpLogin(core: Core, username: string, srpPassword: Uint8Array): 
     throw new ProtocolError("the Keystore's SRP challenge is malformed");
   }
   try {
-    const session = obj(await core.keystore.call("POST", "/srp/session", { body: { username, srp_a: srpA, srp_m: srpM }, auth: false }), "session", "POST /srp/session");
+    const session = obj(await core.keystore.call("POST", "/srp/session", { body: { username, srp_a: srpA, srp_m: srpM, client_name: CLIENT_NAME }, auth: false }), "session", "POST /srp/session");
     return need(session, "session_authentication_string", "POST /srp/session");
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) throw new WrongPassphrase("wrong passphrase or secret key: the Keystore refused the login");

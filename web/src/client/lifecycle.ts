@@ -3,7 +3,7 @@
 // Keystore makes is one request and one transaction: after any failure the old or the new credentials
 // open the account, never neither.
 import * as c from "../crypto";
-import { LOGIN_KEYPAIR_ID, WrongPassphrase, openVaultToken } from "./account";
+import { CLIENT_NAME, LOGIN_KEYPAIR_ID, WrongPassphrase, openVaultToken } from "./account";
 import { type Core, iso } from "./core";
 import { ApiError, type Json, ProtocolError, type ServiceApi, need, obj } from "./http";
 
@@ -259,7 +259,7 @@ export async function deleteAccount(core: Core, passphrase: string): Promise<voi
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 401)) throw e;
       // An expired session, or an account already gone: a new session tells which.
-      const session = obj(await core.vault.call("POST", "/session", { body: { public_key: need(login, "public_key", "GET /keypairs/external_id") }, auth: false }), "session", "POST /session");
+      const session = obj(await core.vault.call("POST", "/session", { body: { public_key: need(login, "public_key", "GET /keypairs/external_id"), client_name: CLIENT_NAME }, auth: false }), "session", "POST /session");
       core.vault.token = await openVaultToken(loginPem, need(session, "encrypted_session_authentication_string", "POST /session"));
       try {
         await core.vault.call("DELETE", "/me", { body: { request_signature: await signature() }, expectBody: false });
