@@ -41,6 +41,8 @@ async def test_change_passphrase_swaps_which_passphrase_opens_the_account(
         await alice.change_passphrase(PASSPHRASES["alice"], NEW, end_other_sessions=True)
         with pytest.raises(Unauthorized):
             await other_device.keystore.key_encryption_key()
+        with pytest.raises(Unauthorized):  # logged out of both services, not only the Keystore
+            await other_device.vault.me()
 
     assert not await _logs_in(make_client, secret_key, PASSPHRASES["alice"])
     async with make_client() as later:

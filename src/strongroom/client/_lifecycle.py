@@ -34,7 +34,7 @@ class LifecycleFlows(AccountFlows):
     async def change_passphrase(self, old: str, new: str, *, end_other_sessions: bool = False) -> None:
         """Replace the passphrase: the KEK re-wrapped under the new PDK and the SRP verifier replaced, in
         one Keystore request authorized by a fresh proof with ``old``. ``end_other_sessions`` logs out
-        every other Keystore session at the same time. Raises :class:`WrongPassphrase` for a wrong ``old``.
+        every other session, the Keystore's in the same transaction, then the Vault's. Raises :class:`WrongPassphrase` for a wrong ``old``.
         """
         if not new:
             raise InvalidArgument("the new passphrase must not be empty")
@@ -60,7 +60,7 @@ class LifecycleFlows(AccountFlows):
 
     async def rotate_keys(self, passphrase: str) -> int:
         """Make a new KEK and re-wrap every DEK, keypair private key and space copy under it; the Keystore
-        swaps them all at once and ends every other session. A key added meanwhile makes the Keystore
+        swaps them all at once and ends every other session (then the Vault ends its others too). A key added meanwhile makes the Keystore
         refuse (409) and the rotation starts again from fresh reads. Returns how many keys were re-wrapped.
         """
         ring = self._ring()
@@ -126,6 +126,7 @@ class LifecycleFlows(AccountFlows):
             except Unauthorized as exc:
                 raise WrongPassphrase("wrong passphrase: the Keystore refused the proof") from exc
             ring.kek = new_kek
+            await self.vault.end_other_sessions()  # the Keystore ended its own others in the swap
             return len(deks) + len(keypairs) + len(copies)
         raise ProtocolError("unreachable")  # pragma: no cover
 
@@ -202,6 +203,8 @@ class LifecycleFlows(AccountFlows):
             )
         except Unauthorized as exc:
             raise WrongPassphrase("wrong passphrase: the Keystore refused the proof") from exc
+        if end_other_sessions:  # the Keystore ended its own others in the same transaction
+            await self.vault.end_other_sessions()
 
     async def _srp_password(self, passphrase: str, secret_key: str) -> bytes:
         self._step("fresh_proof", None, "deriving the SRP password", slow=True)
