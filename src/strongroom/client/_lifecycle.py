@@ -34,7 +34,8 @@ class LifecycleFlows(AccountFlows):
     async def change_passphrase(self, old: str, new: str, *, end_other_sessions: bool = False) -> None:
         """Replace the passphrase: the KEK re-wrapped under the new PDK and the SRP verifier replaced, in
         one Keystore request authorized by a fresh proof with ``old``. ``end_other_sessions`` logs out
-        every other session, the Keystore's in the same transaction, then the Vault's. Raises :class:`WrongPassphrase` for a wrong ``old``.
+        every other session, the Keystore's in the same transaction, then the Vault's. Raises
+        :class:`WrongPassphrase` for a wrong ``old``.
         """
         if not new:
             raise InvalidArgument("the new passphrase must not be empty")
@@ -60,8 +61,9 @@ class LifecycleFlows(AccountFlows):
 
     async def rotate_keys(self, passphrase: str) -> int:
         """Make a new KEK and re-wrap every DEK, keypair private key and space copy under it; the Keystore
-        swaps them all at once and ends every other session (then the Vault ends its others too). A key added meanwhile makes the Keystore
-        refuse (409) and the rotation starts again from fresh reads. Returns how many keys were re-wrapped.
+        swaps them all at once and ends every other session (then the Vault ends its others too). A key
+        added meanwhile makes the Keystore refuse (409) and the rotation starts again from fresh reads.
+        Returns how many keys were re-wrapped.
         """
         ring = self._ring()
         srp_password = await self._srp_password(passphrase, self.credentials.secret_key)

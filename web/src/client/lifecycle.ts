@@ -78,10 +78,12 @@ async function replaceCredentials(core: Core, oldPass: string, oldKey: string, n
     if (refusedProof(e)) throw new WrongPassphrase("wrong passphrase: the Keystore refused the proof");
     throw e;
   }
+  // The Keystore ended its other sessions in the same transaction; the Vault's others go next.
+  if (endOtherSessions) await core.vault.call("DELETE", "/sessions");
 }
 
 /** Replace the passphrase: the KEK re-wrapped under the new PDK and the SRP verifier replaced, in one Keystore
- * request authorized by a fresh proof with `old`. `endOtherSessions` ends every other Keystore session. */
+ * request authorized by a fresh proof with `old`. `endOtherSessions` ends every other session of both services. */
 export async function changePassphrase(core: Core, old: string, next: string, endOtherSessions: boolean): Promise<void> {
   if (!next) throw new RangeError("the new passphrase must not be empty");
   const { secretKey } = credentials(core);
@@ -220,6 +222,7 @@ export async function rotateKeys(core: Core, passphrase: string): Promise<number
       throw e;
     }
     ring.kek = kek;
+    await core.vault.call("DELETE", "/sessions"); // the Keystore ended its own others in the swap
     older.unshift(openers[0]!);
     core.step("rotate_keys", "Checking that every key opens under the new key encryption key");
     if (await allOpen(kek, await readWrapped(core))) return total;
