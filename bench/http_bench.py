@@ -391,6 +391,10 @@ def _backend(name: str, work: Path, connections: list[int], repeats: int, second
         "srp_challenges_per_username": UNLIMITED,
         "srp_failures_per_username": UNLIMITED,
         "srp_failures_per_address": UNLIMITED,
+        # One username from one address: past these backstops every answer is held back by
+        # srp_backstop_delay (a defence against guessing), which would be measured instead of the server.
+        "srp_challenges_backstop_per_username": UNLIMITED,
+        "srp_failures_backstop_per_username": UNLIMITED,
         "claims_per_user": UNLIMITED,
         "invitations_per_user": UNLIMITED,
         "run_mail_worker": False,

@@ -195,6 +195,7 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITES = "__strongroom_writes__"
+_SHORT_WRITES = "__strongroom_short_writes__"
 E = TypeVar("E", bound=Callable[..., Any])
 
 
@@ -211,11 +212,23 @@ def writes(endpoint: E) -> E:
     return endpoint
 
 
+def short_writes(endpoint: E) -> E:
+    """Declare that an endpoint (any method) does slow work between its reads and its writes, and writes
+    only through :func:`writer_for`: its request gets a read transaction, and each write a short write
+    transaction of its own, so that the slow part (SRP arithmetic) never holds the SQLite write lock.
+
+    Its writes are then not one transaction: the endpoint must be correct when a later one fails after an
+    earlier one committed (a consumed login challenge stays consumed). Place it under the route decorator.
+    """
+    setattr(endpoint, _SHORT_WRITES, True)
+    return endpoint
+
+
 def request_writes(request: Request) -> bool:
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
     if request.method not in SAFE_METHODS:
-        return True
-    route = request.scope.get("route")
-    return bool(getattr(getattr(route, "endpoint", None), _WRITES, False))
+        return not getattr(endpoint, _SHORT_WRITES, False)
+    return bool(getattr(endpoint, _WRITES, False))
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -232,7 +245,8 @@ async def writer_for(request: Request, session: AsyncSession) -> AsyncIterator[A
     engine, as on PostgreSQL), else a short write transaction of its own, committed when the block ends.
 
     For the rare write that a read implies (a session token's first use, a share read being recorded):
-    such reads stay off the SQLite write lock, and only the small write queues for it.
+    such reads stay off the SQLite write lock, and only the small write queues for it. Also the one way a
+    :func:`short_writes` endpoint writes (on PostgreSQL, into its request's transaction).
     """
     state = request.app.state
     if request_writes(request) or state.read_engine is state.engine:

@@ -1,10 +1,14 @@
 """Business rules of SRP accounts and sessions.
 
-The SRP arithmetic (a few 2048-bit modular exponentiations) runs in a worker thread so that a login never
-stalls the event loop for other requests. A username without an account gets a decoy challenge built from
-a salt and a verifier derived from the username under a server secret (``decoy.py``): stable across
-requests, shaped like the real thing, and run through the same arithmetic as a real challenge, so that
-neither the answer nor its timing tells whether the account exists.
+The SRP arithmetic (a few 2048-bit modular exponentiations, milliseconds each) runs in a worker thread
+with no write transaction open: logins read in the request's transaction and write through
+``SrpContext.writer``, a short write transaction per write (``kit.db.short_writes``), so that on SQLite the
+arithmetic never holds the process's write lock while every other writer queues behind it.
+
+A username without an account gets a decoy challenge built from a salt and a verifier derived from the
+username under a server secret (``decoy.py``): stable across requests, shaped like the real thing, and run
+through the same arithmetic as a real challenge, so that neither the answer nor its timing tells whether
+the account exists.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import functools
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,7 +71,9 @@ class LoginFailed(AppError):
 
 @dataclass(frozen=True)
 class SrpContext:
-    """What the SRP rules need besides the database: time, settings, limits, the decoy key, the caller."""
+    """What the SRP rules need besides the database: time, settings, limits, the decoy key, the caller, and
+    ``writer()``: where to write (``kit.db.writer_for``: a short write transaction, committed when its block
+    ends, or the request's own session when the request writes)."""
 
     now: datetime
     settings: Settings
@@ -73,6 +81,7 @@ class SrpContext:
     server_secret: bytes
     address: str
     housekeeping: Housekeeping
+    writer: Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 def _a_hash(srp_a: str) -> str:
@@ -185,18 +194,19 @@ async def start_login(session: AsyncSession, data: ChallengeCreate, *, ctx: SrpC
             _challenge_arithmetic, data.username, user.srp_verifier if user else None, ctx.server_secret
         )
     )
-    if ctx.housekeeping.due("srp_challenges", ctx.now):
-        await repository.purge_expired_challenges(session, ctx.now)
-    await repository.add_challenge(
-        session,
-        SrpChallenge(
-            username=data.username,
-            a_hash=_a_hash(data.srp_a),
-            user_id=user.id if user else None,
-            b_secret=b_secret,
-            expires_at=ctx.now + timedelta(seconds=settings.srp_challenge_lifetime),
-        ),
-    )
+    async with ctx.writer() as writer:
+        if ctx.housekeeping.due("srp_challenges", ctx.now):
+            await repository.purge_expired_challenges(writer, ctx.now)
+        await repository.add_challenge(
+            writer,
+            SrpChallenge(
+                username=data.username,
+                a_hash=_a_hash(data.srp_a),
+                user_id=user.id if user else None,
+                b_secret=b_secret,
+                expires_at=ctx.now + timedelta(seconds=settings.srp_challenge_lifetime),
+            ),
+        )
     return ChallengeRead(challenge_salt=salt, challenge_b=public_b)
 
 
@@ -239,7 +249,10 @@ async def check_proof(
     await _backstop_delay(
         ctx, await ctx.limiter.blocked(user_key, settings.srp_failures_backstop_per_username, window)
     )
-    challenge = await repository.take_challenge(session, username, _a_hash(srp_a), ctx.now)
+    # Consumed (committed, with a short write transaction) before the arithmetic: of racing attempts on one
+    # challenge exactly one gets it, and a failed proof cannot be retried against it.
+    async with ctx.writer() as writer:
+        challenge = await repository.take_challenge(writer, username, _a_hash(srp_a), ctx.now)
     user = (
         await repository.user_by_id(session, challenge.user_id) if challenge and challenge.user_id else None
     )
@@ -271,8 +284,9 @@ async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpCo
     session with a fresh token.
 
     Raises :class:`LoginFailed` (401) for a wrong proof, an unknown, expired or reused challenge or an
-    unknown user. The challenge row is deleted *before* this is raised: the caller must commit anyway
-    (the router answers the error without raising) so that a failed proof burns the challenge.
+    unknown user. The challenge row is deleted *before* this is raised: when ``ctx.writer()`` is the
+    request's own session the caller must commit anyway (the router answers the error without raising) so
+    that a failed proof burns the challenge.
     429 while the username or the address has had ``srp_failures_per_*`` failures in the window.
     """
     settings = ctx.settings
@@ -284,9 +298,10 @@ async def finish_login(session: AsyncSession, data: SessionCreate, *, ctx: SrpCo
         created_at=ctx.now,
         expires_at=ctx.now + timedelta(seconds=settings.session_lifetime),
     )
-    if ctx.housekeeping.due("sessions", ctx.now):
-        await repository.purge_expired_sessions(session, ctx.now)
-    await repository.add_session(session, row)
+    async with ctx.writer() as writer:
+        if ctx.housekeeping.due("sessions", ctx.now):
+            await repository.purge_expired_sessions(writer, ctx.now)
+        await repository.add_session(writer, row)
     log.info("session opened", extra={"user_id": str(user.id), "session_id": str(row.id)})
     return SessionRead(
         id=row.id,
