@@ -357,6 +357,22 @@ async def linked_spaces(
 # Read events ------------------------------------------------------------------------------------------
 
 
+async def read_recorded_after(
+    session: AsyncSession, share_id: uuid.UUID, reader_id: uuid.UUID, since: datetime
+) -> bool:
+    """Whether a read of the share by ``reader_id`` is recorded after ``since``."""
+    stmt = (
+        select(ShareReadEvent.id)
+        .where(
+            ShareReadEvent.share_id == share_id,
+            ShareReadEvent.reader_id == reader_id,
+            ShareReadEvent.read_at > since,
+        )
+        .limit(1)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
 async def record_read(
     session: AsyncSession, share_id: uuid.UUID, reader_id: uuid.UUID, now: datetime
 ) -> None:
