@@ -10,7 +10,7 @@ file, in-process ASGI client (httpx), one event loop. Two groups:
   (session by token hash, the caller's copy joined to its space) on the same engine and returns the JSON.
 
 The ratio ours/bare is our overhead: routing, validation, dependencies, the ORM, error handling, the
-worker thread for SRP, rate-limit checks. No timing assertions.
+rate-limit checks. No timing assertions.
 """
 
 from __future__ import annotations
