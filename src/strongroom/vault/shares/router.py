@@ -83,7 +83,8 @@ async def get_share(
     (and that read is recorded, once per ``share_read_event_window``: ``GET /shares/{id}/events``)."""
     share = await service.get_share(session, principal, share_id, now)
     window = settings.share_read_event_window
-    if await events.needs_record(session, share, principal, now, window):
+    recent: events.RecentReads = request.app.state.recent_reads
+    if await events.needs_record(session, share, principal, now, window, recent):
         async with writer_for(request, session) as writer:
             await events.record(writer, share, principal, now, window)
     return views.single(share, await views.load_context(session, principal.user_id, [share]))
