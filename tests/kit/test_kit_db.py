@@ -17,6 +17,7 @@ from strongroom.kit.db import (
     UTCDateTime,
     create_engine,
     is_sqlite,
+    scrub_sqlite,
     short_writes,
     writer_for,
     writes,
@@ -179,4 +180,20 @@ async def test_a_short_writes_endpoint_holds_no_write_lock_while_it_works(settin
         answer = await slow
         assert answer.status_code == 200
         assert answer.json() == {"n": 0}
+        assert (await client.get("/count")).json() == {"n": 2}
+
+
+async def test_a_scrub_does_not_hold_writers_while_a_reader_is_open(settings: Settings) -> None:
+    if not is_sqlite(settings.vault_database_url):
+        pytest.skip("scrub_sqlite checkpoints SQLite's write-ahead log; a no-op elsewhere")
+    app = app_with_routes(settings)
+    async with app_client(app) as client:
+        assert (await client.post("/ok")).status_code == 200
+        # A reader stays on its snapshot: the TRUNCATE checkpoint cannot finish while it is open.
+        async with app.state.read_engine.connect() as reader:
+            await reader.execute(select(func.count()).select_from(notes))
+            await asyncio.wait_for(scrub_sqlite(app.state.engine), 10)
+            # The write lock is free again: a writer does not wait out the 30 s busy timeout.
+            assert (await asyncio.wait_for(client.post("/ok"), 10)).status_code == 200
+        await asyncio.wait_for(scrub_sqlite(app.state.engine), 10)
         assert (await client.get("/count")).json() == {"n": 2}
