@@ -10,7 +10,7 @@ file, in-process ASGI client (httpx), one event loop. Two groups:
   (session by token hash, the caller's copy joined to its space) on the same engine and returns the JSON.
 
 The ratio ours/bare is our overhead: routing, validation, dependencies, the ORM, error handling, the
-worker thread for SRP, rate-limit checks. No timing assertions.
+rate-limit checks. No timing assertions.
 """
 
 from __future__ import annotations
@@ -88,11 +88,13 @@ def bare_app(engine: AsyncEngine, reader: AsyncEngine | None = None) -> FastAPI:
     sessions, copies = cast(Table, Session.__table__), cast(Table, EncryptionSpaceKey.__table__)
     spaces = cast(Table, EncryptionSpace.__table__)
 
+    # As the Keystore does it: the arithmetic between short transactions, never inside a write one.
     @app.post("/srp/challenges")
     async def challenge(body: ChallengeIn) -> dict[str, Any]:
-        async with engine.begin() as conn:
+        async with reads.begin() as conn:
             user = (await conn.execute(select(users).where(users.c.username == body.username))).one()
-            b_secret, public_b = server_challenge(user.srp_verifier)
+        b_secret, public_b = server_challenge(user.srp_verifier)
+        async with engine.begin() as conn:
             await conn.execute(
                 insert(challenges).values(
                     id=new_id(),
@@ -111,23 +113,26 @@ def bare_app(engine: AsyncEngine, reader: AsyncEngine | None = None) -> FastAPI:
         async with engine.begin() as conn:
             found = (
                 await conn.execute(
-                    select(challenges).where(
+                    delete(challenges)
+                    .where(
                         challenges.c.username == body.username,
                         challenges.c.a_hash == hashlib.sha256(bytes.fromhex(body.srp_a)).hexdigest(),
                         challenges.c.expires_at > now,
                     )
+                    .returning(challenges.c.user_id, challenges.c.b_secret)
                 )
             ).one()
-            await conn.execute(delete(challenges).where(challenges.c.id == found.id))
+        async with reads.begin() as conn:
             user = (await conn.execute(select(users).where(users.c.id == found.user_id))).one()
-            m2 = server_verify(
-                salt_hex=user.srp_salt,
-                verifier_hex=user.srp_verifier,
-                b_hex=found.b_secret,
-                a_hex=body.srp_a,
-                m1_hex=body.srp_m,
-            )
-            token = new_token("ks")
+        m2 = server_verify(
+            salt_hex=user.srp_salt,
+            verifier_hex=user.srp_verifier,
+            b_hex=found.b_secret,
+            a_hex=body.srp_a,
+            m1_hex=body.srp_m,
+        )
+        token = new_token("ks")
+        async with engine.begin() as conn:
             await conn.execute(
                 insert(sessions).values(
                     id=new_id(),

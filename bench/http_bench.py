@@ -13,7 +13,8 @@ Reported in ``var/bench-http.md``: req/s, p50, p99, CPU ms per request, and ours
 are shared and noisy: read ratios of the same run, not absolute figures. ``BENCH_HTTP_BACKENDS``
 (``sqlite,postgres``), ``BENCH_HTTP_CONNECTIONS`` (``1,4,16,64``), ``BENCH_HTTP_POSTGRES_URL`` (else
 ``STRONGROOM_TEST_POSTGRES_URL``, else the local server), ``BENCH_HTTP_OURS_PYTHONPATH`` (run "ours" from
-another tree's ``src``, for before/after figures), ``BENCH_HTTP_REPORT``.
+another tree's ``src``, for before/after figures), ``BENCH_HTTP_ENDPOINTS`` (only the endpoints whose names
+contain one of these comma-separated texts, e.g. ``srp``), ``BENCH_HTTP_REPORT``.
 """
 
 from __future__ import annotations
@@ -235,6 +236,12 @@ def _endpoints(seed: Seed) -> list[Endpoint]:
     ]
 
 
+def _selected(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """The endpoints whose names contain one of ``BENCH_HTTP_ENDPOINTS`` (comma-separated; default all)."""
+    wanted = [w.strip() for w in (os.environ.get("BENCH_HTTP_ENDPOINTS") or "").split(",") if w.strip()]
+    return [e for e in endpoints if not wanted or any(w in e.name for w in wanted)]
+
+
 # ---------------------------------------------------------------------------------------------------- wrk
 
 LUA = """
@@ -325,7 +332,7 @@ def _measure(
 ) -> dict[tuple[str, int, str], Figures]:
     results: dict[tuple[str, int, str], Figures] = {}
     for _ in range(repeats):
-        for endpoint in _endpoints(seed):
+        for endpoint in _selected(_endpoints(seed)):
             for conns in connections:
                 for target in targets:
                     bodies = endpoint.bodies(target) if endpoint.bodies is not None else []
@@ -391,7 +398,8 @@ def _backend(name: str, work: Path, connections: list[int], repeats: int, second
         "srp_challenges_per_username": UNLIMITED,
         "srp_failures_per_username": UNLIMITED,
         "srp_failures_per_address": UNLIMITED,
-        # The backstops delay answers (srp_backstop_delay) past their counts: the runs would measure the delay.
+        # One username from one address: past these backstops every answer is held back by
+        # srp_backstop_delay (a defence against guessing), which would be measured instead of the server.
         "srp_challenges_backstop_per_username": UNLIMITED,
         "srp_failures_backstop_per_username": UNLIMITED,
         "claims_per_user": UNLIMITED,

@@ -12,7 +12,16 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
 
 from strongroom.kit.app import build_app, database
-from strongroom.kit.db import DbSession, UTCDateTime, create_engine, is_sqlite, writes
+from strongroom.kit.db import (
+    DbSession,
+    UTCDateTime,
+    create_engine,
+    is_sqlite,
+    scrub_sqlite,
+    short_writes,
+    writer_for,
+    writes,
+)
 from strongroom.kit.errors import AppError
 from strongroom.kit.settings import Settings
 from tests.support import app_client
@@ -85,6 +94,17 @@ def app_with_routes(settings: Settings) -> FastAPI:
         await session.execute(notes.insert().values(text="declared", at=datetime.now(UTC)))
         return {"n": 1}
 
+    @router.post("/slow")
+    @short_writes
+    async def slow(session: DbSession, request: Request) -> dict[str, int]:
+        # Reads, waits (the slow part) until the test lets it go, then writes in a short transaction.
+        n = (await session.execute(select(func.count()).select_from(notes))).scalar_one()
+        request.app.state.holding.set()
+        await request.app.state.release.wait()
+        async with writer_for(request, session) as writer:
+            await writer.execute(notes.insert().values(text="short", at=datetime.now(UTC)))
+        return {"n": n}
+
     @router.post("/fail")
     async def fail(session: DbSession) -> None:
         await session.execute(notes.insert().values(text="dropped", at=datetime.now(UTC)))
@@ -147,3 +167,33 @@ async def test_a_get_that_writes_must_declare_it(settings: Settings) -> None:
             # The read-only connection refuses the undeclared write; nothing is stored.
             assert (await client.get("/sneaky")).status_code == 500
             assert (await client.get("/count")).json() == {"n": 1}
+
+
+async def test_a_short_writes_endpoint_holds_no_write_lock_while_it_works(settings: Settings) -> None:
+    app = app_with_routes(settings)
+    async with app_client(app) as client:
+        slow = asyncio.create_task(client.post("/slow"))
+        await asyncio.wait_for(app.state.holding.wait(), 10)
+        # Another writer is not kept waiting by the slow part (on SQLite it would queue for the lock).
+        assert (await asyncio.wait_for(client.post("/ok"), 5)).status_code == 200
+        app.state.release.set()
+        answer = await slow
+        assert answer.status_code == 200
+        assert answer.json() == {"n": 0}
+        assert (await client.get("/count")).json() == {"n": 2}
+
+
+async def test_a_scrub_does_not_hold_writers_while_a_reader_is_open(settings: Settings) -> None:
+    if not is_sqlite(settings.vault_database_url):
+        pytest.skip("scrub_sqlite checkpoints SQLite's write-ahead log; a no-op elsewhere")
+    app = app_with_routes(settings)
+    async with app_client(app) as client:
+        assert (await client.post("/ok")).status_code == 200
+        # A reader stays on its snapshot: the TRUNCATE checkpoint cannot finish while it is open.
+        async with app.state.read_engine.connect() as reader:
+            await reader.execute(select(func.count()).select_from(notes))
+            await asyncio.wait_for(scrub_sqlite(app.state.engine), 10)
+            # The write lock is free again: a writer does not wait out the 30 s busy timeout.
+            assert (await asyncio.wait_for(client.post("/ok"), 10)).status_code == 200
+        await asyncio.wait_for(scrub_sqlite(app.state.engine), 10)
+        assert (await client.get("/count")).json() == {"n": 2}

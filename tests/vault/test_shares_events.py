@@ -4,6 +4,7 @@ it; the records go when the share goes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -70,3 +71,36 @@ async def test_reads_are_recorded_and_listed_to_owner_and_sender_only(
     async with vault_app.state.sessions() as session:
         left = (await session.execute(select(func.count()).select_from(ShareReadEvent))).scalar_one()
     assert left == 0
+
+
+async def test_a_readers_reads_within_the_window_are_one_event(
+    vault: httpx.AsyncClient, vault_app: Any, clock: FrozenClock
+) -> None:
+    vault_app.state.settings.share_read_event_window = 60
+    w = await build_world(vault, big_key_pool())
+
+    async def read_at_offsets(offsets: list[int]) -> None:
+        start = clock.now()
+        for offset in offsets:
+            clock.set(start + timedelta(seconds=offset))
+            assert (await vault.get(f"/shares/{w.share.id}", headers=w.bob.headers)).status_code == 200
+
+    first = clock.now()
+    # Recorded at 0 and at 60 (a full window after the last recorded read), not at 10, 59 or 61.
+    await read_at_offsets([0, 10, 59, 60, 61])
+    carol_reads = (await vault.get(f"/shares/{w.on_share.id}", headers=w.carol.headers)).status_code
+    assert carol_reads == 200
+    events = (await _events(vault, w.alice, w.share.id)).json()["share_events"]
+    assert [e["read_at"][:19] for e in events] == [
+        first.isoformat()[:19],
+        (first + timedelta(seconds=60)).isoformat()[:19],
+    ]
+    # Another reader (of another share) is recorded on its own.
+    assert [e["reader_id"] for e in (await _events(vault, w.bob, w.on_share.id)).json()["share_events"]] == [
+        w.carol.id
+    ]
+
+    # Window 0: every read is an event.
+    vault_app.state.settings.share_read_event_window = 0
+    await read_at_offsets([1, 1])
+    assert len((await _events(vault, w.alice, w.share.id)).json()["share_events"]) == 4

@@ -45,6 +45,12 @@ def ensure_sqlite_dir(url: str) -> None:
                     companion.chmod(0o600)
 
 
+# How long a SQLite statement waits for another connection's lock (ms): the last resort between processes.
+BUSY_TIMEOUT_MS = 30000
+# How long a scrub's checkpoint waits for readers (and holds SQLite's write lock meanwhile), in ms.
+SCRUB_BUSY_TIMEOUT_MS = 200
+
+
 async def scrub_sqlite(engine: AsyncEngine) -> None:
     """Make deleted and overwritten values unrecoverable from a SQLite database's files.
 
@@ -52,14 +58,27 @@ async def scrub_sqlite(engine: AsyncEngine) -> None:
     the write-ahead log still holds the older copies of those pages: a ``TRUNCATE`` checkpoint copies the
     latest pages into the database file and empties the log. Callers run it after blanking a secret (an
     invitation mail's body once it is sent). No-op on other databases.
+
+    The checkpoint holds SQLite's write lock while it waits for readers still on older snapshots, and such
+    a reader may itself be waiting for this process's write lock (a read that records something). So it
+    runs under that lock (no writer of ours is caught half-way through ``BEGIN IMMEDIATE``) and waits for
+    readers at most ``SCRUB_BUSY_TIMEOUT_MS``: a busy database is left for the next scrub, instead of every
+    writer stalling for the 30 s busy timeout.
     """
     if engine.dialect.name != "sqlite":
         return
-    async with engine.connect() as conn:
+    lock = _write_locks.get(engine.sync_engine)
+    if lock is None:
+        lock = _write_locks[engine.sync_engine] = asyncio.Lock()
+    async with lock, engine.connect() as conn:
         raw = await conn.get_raw_connection()
         # The driver connection, outside any transaction (a checkpoint cannot run inside one).
-        cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-        await cursor.close()
+        driver: Any = raw.driver_connection
+        await (await driver.execute(f"PRAGMA busy_timeout={SCRUB_BUSY_TIMEOUT_MS}")).close()
+        try:
+            await (await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")).close()
+        finally:
+            await (await driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")).close()
 
 
 def create_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> AsyncEngine:
@@ -98,7 +117,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Deleted and overwritten values are zeroed in the file, not left in free space (see scrub_sqlite).
     cursor.execute("PRAGMA secure_delete=ON")
@@ -195,6 +214,7 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITES = "__strongroom_writes__"
+_SHORT_WRITES = "__strongroom_short_writes__"
 E = TypeVar("E", bound=Callable[..., Any])
 
 
@@ -211,11 +231,23 @@ def writes(endpoint: E) -> E:
     return endpoint
 
 
+def short_writes(endpoint: E) -> E:
+    """Declare that an endpoint (any method) does slow work between its reads and its writes, and writes
+    only through :func:`writer_for`: its request gets a read transaction, and each write a short write
+    transaction of its own, so that the slow part (SRP arithmetic) never holds the SQLite write lock.
+
+    Its writes are then not one transaction: the endpoint must be correct when a later one fails after an
+    earlier one committed (a consumed login challenge stays consumed). Place it under the route decorator.
+    """
+    setattr(endpoint, _SHORT_WRITES, True)
+    return endpoint
+
+
 def request_writes(request: Request) -> bool:
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
     if request.method not in SAFE_METHODS:
-        return True
-    route = request.scope.get("route")
-    return bool(getattr(getattr(route, "endpoint", None), _WRITES, False))
+        return not getattr(endpoint, _SHORT_WRITES, False)
+    return bool(getattr(endpoint, _WRITES, False))
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -232,7 +264,8 @@ async def writer_for(request: Request, session: AsyncSession) -> AsyncIterator[A
     engine, as on PostgreSQL), else a short write transaction of its own, committed when the block ends.
 
     For the rare write that a read implies (a session token's first use, a share read being recorded):
-    such reads stay off the SQLite write lock, and only the small write queues for it.
+    such reads stay off the SQLite write lock, and only the small write queues for it. Also the one way a
+    :func:`short_writes` endpoint writes (on PostgreSQL, into its request's transaction).
     """
     state = request.app.state
     if request_writes(request) or state.read_engine is state.engine:

@@ -161,6 +161,9 @@ class Settings(BaseSettings):
     attachment_artefacts_max_bytes: int = Field(default=8 * 1024**2, ge=1024)
     # Seconds an upload may stay unfinished, or a finished attachment unlinked to a slot, before collection.
     attachment_unlinked_lifetime: int = Field(default=24 * 3600, ge=2)
+    # A recipient's reads of one share within this many seconds of the last recorded one are one read event
+    # (0: every read is recorded); a write per read would serialise SQLite's readers behind its write lock.
+    share_read_event_window: int = Field(default=60, ge=0)
     # --- end Vault ---
 
     # --- Serving (kit/serving.py) ---

@@ -22,6 +22,7 @@ from strongroom.vault.invitations.router import router as invitations_router
 from strongroom.vault.items.router import router as items_router
 from strongroom.vault.keys.router import router as keys_router
 from strongroom.vault.sessions import signing_key
+from strongroom.vault.shares.events import RecentReads
 from strongroom.vault.shares.router import router as shares_router
 from strongroom.vault.spaces.router import router as spaces_router
 from strongroom.vault.tasks.router import router as tasks_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         async with database(app, "vault", settings.vault_database_url, settings):
             async with transaction(app.state.sessions) as session:
                 app.state.session_signing_key = await signing_key(session)
+            app.state.recent_reads = RecentReads()
             async with mail_worker(app, settings), sweeper.running(app), attachment_garbage.running(app):
                 yield
 

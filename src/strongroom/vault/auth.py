@@ -38,7 +38,7 @@ class Principal:
     session_id: uuid.UUID
 
 
-def _signing_key(request: Request) -> bytes:
+async def _signing_key(request: Request) -> bytes:
     key: bytes = request.app.state.session_signing_key
     return key
 

@@ -1,4 +1,8 @@
-"""Request dependencies every Vault router uses: the current time (the app's clock) and settings."""
+"""Request dependencies every Vault router uses: the current time (the app's clock) and settings.
+
+``async def`` on purpose: FastAPI runs plain ``def`` dependencies in its thread pool, a thread hop per
+dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ from fastapi import Depends, Request
 from strongroom.kit.settings import Settings
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     now: datetime = request.app.state.clock.now()
     return now
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -36,7 +36,7 @@ async def change_credentials(
     limiter: LimiterDep,
 ) -> Any:
     """Replace the SRP salt and verifier and the KEK wrapped under the new PDK, in one transaction."""
-    ctx = srp_context(request, settings, clock, limiter)
+    ctx = srp_context(request, session, settings, clock, limiter)
     try:
         return CredentialsResponse(user=await service.change_credentials(session, principal, body, ctx=ctx))
     except LoginFailed as failure:
@@ -61,7 +61,7 @@ async def rotate_kek(
     limiter: LimiterDep,
 ) -> Any:
     """Rotate the KEK: the new one and every DEK, keypair and space copy re-wrapped under it, at once."""
-    ctx = srp_context(request, settings, clock, limiter)
+    ctx = srp_context(request, session, settings, clock, limiter)
     try:
         return KeyEncryptionKeyResponse(
             key_encryption_key=await service.rotate_kek(session, principal, body, ctx=ctx)

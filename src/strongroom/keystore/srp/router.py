@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.keystore.deps import ClockDep, LimiterDep, SettingsDep
 from strongroom.keystore.principal import CurrentUser
@@ -21,7 +23,7 @@ from strongroom.keystore.srp.schemas import (
     UserResponse,
 )
 from strongroom.kit.auth import client_address
-from strongroom.kit.db import DbSession
+from strongroom.kit.db import DbSession, short_writes, writer_for
 from strongroom.kit.errors import error_response, error_responses
 from strongroom.kit.ratelimit import per_address
 from strongroom.kit.sessions import client_name
@@ -30,9 +32,10 @@ router = APIRouter(tags=["srp"])
 
 
 def srp_context(
-    request: Request, settings: SettingsDep, clock: ClockDep, limiter: LimiterDep
+    request: Request, session: AsyncSession, settings: SettingsDep, clock: ClockDep, limiter: LimiterDep
 ) -> service.SrpContext:
     return service.SrpContext(
+        writer=functools.partial(writer_for, request, session),
         now=clock.now(),
         settings=settings,
         limiter=limiter,
@@ -81,6 +84,7 @@ async def create_user(
     responses=error_responses(422, 429),
     dependencies=[per_address("challenge", "challenges_per_address")],
 )
+@short_writes  # The arithmetic runs between the read of the account and the insert of the challenge.
 async def create_challenge(
     body: ChallengeCreate,
     session: DbSession,
@@ -90,7 +94,7 @@ async def create_challenge(
     limiter: LimiterDep,
 ) -> ChallengeResponse:
     """Start an SRP login: the account's salt and the server's ``B`` (a decoy for unknown usernames)."""
-    ctx = srp_context(request, settings, clock, limiter)
+    ctx = srp_context(request, session, settings, clock, limiter)
     return ChallengeResponse(challenge=await service.start_login(session, body, ctx=ctx))
 
 
@@ -100,6 +104,7 @@ async def create_challenge(
     responses=error_responses(401, 422, 429),
     dependencies=[per_address("login", "logins_per_address")],
 )
+@short_writes  # The challenge is consumed, the proof checked, then the session inserted.
 async def create_session(
     body: SessionCreate,
     session: DbSession,
@@ -110,7 +115,7 @@ async def create_session(
 ) -> Any:
     """Finish an SRP login with the client's proof ``srp_m``; answers a session token. ``client_name``
     (extension, else the User-Agent) is what ``GET /sessions`` will call the session."""
-    ctx = srp_context(request, settings, clock, limiter)
+    ctx = srp_context(request, session, settings, clock, limiter)
     name = client_name(body.client_name, request.headers.get("user-agent"))
     try:
         return SessionResponse(session=await service.finish_login(session, body, ctx=ctx, client_name=name))
@@ -160,7 +165,7 @@ async def delete_account(
     limiter: LimiterDep,
 ) -> Response:
     """Delete the caller's account and all its records, after SRP re-authentication (extension)."""
-    ctx = srp_context(request, settings, clock, limiter)
+    ctx = srp_context(request, session, settings, clock, limiter)
     try:
         await service.delete_account(session, principal, body, ctx=ctx)
     except service.LoginFailed as failure:

@@ -15,24 +15,21 @@ from strongroom.vault.models import Item, Slot
 
 async def list_items(
     session: AsyncSession, user_id: uuid.UUID, params: ListParams, template_ids: Sequence[uuid.UUID] | None
-) -> list[Item]:
-    """One page (plus one row) of the user's items, by id, optionally only from ``template_ids``."""
-    stmt = select(Item).where(Item.user_id == user_id)
+) -> list[tuple[Item, int]]:
+    """One page (plus one row) of the user's items, by id, optionally only from ``template_ids``, each with
+    how many characters of ciphertext its slots hold (for page byte limits), in one statement."""
+    size = (
+        select(func.coalesce(func.sum(func.length(Slot.encrypted_value)), 0))
+        .where(Slot.item_id == Item.id)
+        .correlate(Item)
+        .scalar_subquery()
+    )
+    stmt = select(Item, size).where(Item.user_id == user_id)
     if template_ids is not None:
         stmt = stmt.where(Item.item_template_id.in_(template_ids))
-    return list((await session.execute(paginate(stmt, Item.id, params))).scalars())
-
-
-async def slot_bytes(session: AsyncSession, item_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """How many characters of ciphertext the slots of each of ``item_ids`` hold (for page byte limits)."""
-    if not item_ids:
-        return {}
-    stmt = (
-        select(Slot.item_id, func.coalesce(func.sum(func.length(Slot.encrypted_value)), 0))
-        .where(Slot.item_id.in_(item_ids))
-        .group_by(Slot.item_id)
-    )
-    return {item_id: int(size) for item_id, size in (await session.execute(stmt)).all()}
+    return [
+        (item, int(total)) for item, total in (await session.execute(paginate(stmt, Item.id, params))).all()
+    ]
 
 
 async def slots_of(session: AsyncSession, item_ids: Sequence[uuid.UUID]) -> list[Slot]:

@@ -213,8 +213,10 @@ async def list_items(
     session: AsyncSession, principal: Principal, params: ListParams, template_ids: list[uuid.UUID] | None
 ) -> ItemsOut:
     rows = await repo.list_items(session, principal.user_id, params, template_ids)
-    sizes = await repo.slot_bytes(session, [i.id for i in rows[: params.per_page]])
-    items, next_after = cut(rows, params, lambda i: i.id, lambda i: ITEM_OVERHEAD + sizes.get(i.id, 0))
+    sizes = {item.id: size for item, size in rows}
+    items, next_after = cut(
+        [item for item, _ in rows], params, lambda i: i.id, lambda i: ITEM_OVERHEAD + sizes[i.id]
+    )
     slots = await repo.slots_of(session, [i.id for i in items])
     by_item: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for slot in slots:

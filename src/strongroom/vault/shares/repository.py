@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.pagination import ListParams, paginate
@@ -355,6 +355,19 @@ async def linked_spaces(
 
 
 # Read events ------------------------------------------------------------------------------------------
+
+
+async def latest_read_after(
+    session: AsyncSession, share_id: uuid.UUID, reader_id: uuid.UUID, since: datetime
+) -> datetime | None:
+    """When ``reader_id``'s latest recorded read of the share after ``since`` was (None: none)."""
+    stmt = select(func.max(ShareReadEvent.read_at)).where(
+        ShareReadEvent.share_id == share_id,
+        ShareReadEvent.reader_id == reader_id,
+        ShareReadEvent.read_at > since,
+    )
+    latest: datetime | None = (await session.execute(stmt)).scalar_one_or_none()
+    return latest
 
 
 async def record_read(

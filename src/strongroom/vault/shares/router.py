@@ -14,7 +14,7 @@ from strongroom.kit.db import DbSession, writer_for
 from strongroom.kit.errors import error_responses
 from strongroom.kit.pagination import ListPage, meta
 from strongroom.vault.auth import CurrentUser
-from strongroom.vault.deps import Now
+from strongroom.vault.deps import AppSettings, Now
 from strongroom.vault.quotas import StorageQuota
 from strongroom.vault.shares import create, events, service, update, views
 from strongroom.vault.shares.schemas import (
@@ -79,14 +79,21 @@ async def update_shares(
 
 @router.get("/shares/{share_id}", response_model=ShareEnvelope, responses=error_responses(401, 404, 422))
 async def get_share(
-    share_id: uuid.UUID, request: Request, principal: CurrentUser, session: DbSession, now: Now
+    share_id: uuid.UUID,
+    request: Request,
+    principal: CurrentUser,
+    session: DbSession,
+    now: Now,
+    settings: AppSettings,
 ) -> ShareEnvelope:
     """One share with its item and covered slots; the recipient gets the values once acceptance allows
-    (and that read is recorded: ``GET /shares/{id}/events``)."""
+    (and that read is recorded, once per ``share_read_event_window``: ``GET /shares/{id}/events``)."""
     share = await service.get_share(session, principal, share_id, now)
-    if events.is_served(share, principal):
+    window = settings.share_read_event_window
+    recent: events.RecentReads = request.app.state.recent_reads
+    if await events.needs_record(session, share, principal, now, window, recent):
         async with writer_for(request, session) as writer:
-            await events.record(writer, share, principal, now)
+            await events.record(writer, share, principal, now, window)
     return views.single(share, await views.load_context(session, principal.user_id, [share]))
 
 
@@ -105,12 +112,12 @@ async def share_events(
     "/shares/{share_id}/accept", response_model=ShareEnvelope, responses=error_responses(401, 403, 404, 422)
 )
 async def accept_share(
-    share_id: uuid.UUID, principal: CurrentUser, session: DbSession, now: Now
+    share_id: uuid.UUID, principal: CurrentUser, session: DbSession, now: Now, settings: AppSettings
 ) -> ShareEnvelope:
     """The recipient accepts the share and its terms (extension)."""
     share = await service.accept_share(session, principal, share_id, now)
     if events.is_served(share, principal):
-        await events.record(session, share, principal, now)
+        await events.record(session, share, principal, now, settings.share_read_event_window)
     return views.single(share, await views.load_context(session, principal.user_id, [share]))
 
 
