@@ -6,11 +6,12 @@ ones: flat in file size is the goal.
 ``make bench`` runs it (``test_attachment_throughput``); ``python -m bench.bench_attachments [MiB]`` prints
 the same table. Rounds take turns (floor, upload, floor, download), so background load hits both alike.
 
-Each round's attachment is deleted (and the benchmark waits until the Vault has removed its blob file)
-before the next floor runs, as the floor deletes its own output: both write into page cache that was
-used before. Otherwise the Vault alone writes every round into memory the machine has never touched, which
-on a freshly booted VM costs far more than the copy itself (200 MiB written and fsynced into new files ran
-at 110-180 MiB/s here, into a file just deleted and written again at 850-1500 MiB/s).
+Every output is deleted as soon as it has been timed (each round's attachment too: the benchmark waits
+until the Vault has removed its blob file), and one untimed round runs first, so that the floor and the
+Vault both write into page cache that was used before. Otherwise the Vault alone wrote every round into
+memory the machine had never touched, which on a freshly booted VM costs far more than the copy itself
+(200 MiB written and fsynced into new files ran at 110-180 MiB/s here, into a file just deleted and
+written again at 850-1500 MiB/s).
 """
 
 from __future__ import annotations
@@ -111,25 +112,34 @@ async def measure(size_mib: int = 200, rounds: int = ROUNDS) -> dict[str, Any]:
                 blob_dir = root / "data" / "blobs"
                 kept = blob_files(blob_dir)
                 floors_up, ups, floors_down, downs = [], [], [], []
-                for n in range(rounds):
-                    floors_up.append(floor_encrypt(source, root / "floor.enc"))
+                # One untimed round first: the page cache every later round writes into has been used.
+                for n in range(-1, rounds):
+                    floor_up = floor_encrypt(source, root / "floor.enc")
+                    (root / "floor.enc").unlink()
                     started = time.perf_counter()
-                    card_now = await client.attach_file(card.id, source, label=f"big {n}")
-                    ups.append(time.perf_counter() - started)
-                    floors_down.append(floor_decrypt(source, root / "floor.out"))
+                    card_now = await client.attach_file(card.id, source, label=f"big {n + 1}")
+                    up = time.perf_counter() - started
+                    floor_down = floor_decrypt(source, root / "floor.out")
+                    (root / "floor.out").unlink()
                     started = time.perf_counter()
-                    await client.download_attachment(card_now.slot(f"big_{n}"), root / "big.out")
-                    downs.append(time.perf_counter() - started)
-                    await client.delete_attachment(card.id, f"big_{n}")
+                    await client.download_attachment(card_now.slot(f"big_{n + 1}"), root / "big.out")
+                    down = time.perf_counter() - started
+                    (root / "big.out").unlink()
+                    await client.delete_attachment(card.id, f"big_{n + 1}")
                     wait_for_blob_files(blob_dir, kept)
-                    for leftover in ("floor.enc", "floor.out", "big.out"):
-                        (root / leftover).unlink(missing_ok=True)
+                    if n >= 0:
+                        floors_up.append(floor_up)
+                        ups.append(up)
+                        floors_down.append(floor_down)
+                        downs.append(down)
                 peak_big = server.peak_memory_kib()
         finally:
             server.stop()
     up, down = statistics.median(ups), statistics.median(downs)
     floor_up, floor_down = statistics.median(floors_up), statistics.median(floors_down)
     return {
+        "upload_round_ratios": [round(f / t, 2) for f, t in zip(floors_up, ups, strict=True)],
+        "download_round_ratios": [round(f / t, 2) for f, t in zip(floors_down, downs, strict=True)],
         "size_mib": size_mib,
         "rounds": rounds,
         "upload_mib_s": size_mib / up,
@@ -154,6 +164,9 @@ def report(result: dict[str, Any]) -> str:
     lines.append(
         f"download {result['download_mib_s']:8.1f} MiB/s   floor (read + AES-GCM + write) "
         f"{result['floor_decrypt_write_mib_s']:8.1f} MiB/s   ratio {result['download_ratio']:.2f}"
+    )
+    lines.append(
+        f"per round: upload {result['upload_round_ratios']}, download {result['download_round_ratios']}"
     )
     lines.append(
         f"Vault peak RSS: {result['vault_peak_kib_after_8_mib']} KiB after an 8 MiB file, "
