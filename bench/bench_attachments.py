@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -57,19 +58,29 @@ def wait_for_blob_files(blob_dir: Path, count: int, seconds: float = 30.0) -> No
         time.sleep(0.05)
 
 
-def floor_encrypt(source: Path, target: Path) -> float:
-    """Raw AES-GCM of every 1 MiB block with a fresh IV, written to disk and fsynced: seconds taken."""
+def cpu_seconds(pid: int | None = None) -> float:
+    """User plus system CPU seconds of this process (every thread), or of process ``pid``."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def floor_encrypt(source: Path, target: Path) -> tuple[float, float]:
+    """Raw AES-GCM of every 1 MiB block with a fresh IV, written to disk and fsynced: seconds and CPU
+    seconds taken."""
     key = AESGCM(crypto.generate_file_key())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with source.open("rb") as src, target.open("wb") as out:
         while block := src.read(crypto.BLOCK_SIZE):
             out.write(key.encrypt(os.urandom(12), block, b"none")[:-16])
         out.flush()
         os.fsync(out.fileno())
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
-def floor_decrypt(source: Path, target: Path) -> float:
+def floor_decrypt(source: Path, target: Path) -> tuple[float, float]:
     """Read, AES-GCM-decrypt every block (encrypted here beforehand) and write the plaintext (no fsync: the
     SDK does not sync what it downloads either)."""
     key = AESGCM(crypto.generate_file_key())
@@ -82,13 +93,13 @@ def floor_decrypt(source: Path, target: Path) -> float:
     with source.open("rb") as src, ciphertext.open("wb") as out:
         for iv, _ in sealed:
             out.write(key.encrypt(iv, src.read(crypto.BLOCK_SIZE), b"none")[:-16])
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with ciphertext.open("rb") as src, target.open("wb") as out:
         for iv, tag in sealed:
             out.write(key.decrypt(iv, src.read(crypto.BLOCK_SIZE) + tag, b"none"))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     ciphertext.unlink()
-    return elapsed
+    return elapsed, cpu
 
 
 async def measure(size_mib: int = 200, rounds: int = ROUNDS) -> dict[str, Any]:
@@ -111,35 +122,45 @@ async def measure(size_mib: int = 200, rounds: int = ROUNDS) -> dict[str, Any]:
                 peak_small = server.peak_memory_kib()
                 blob_dir = root / "data" / "blobs"
                 kept = blob_files(blob_dir)
-                floors_up, ups, floors_down, downs = [], [], [], []
+                times: dict[str, list[float]] = {}
+                cpus: dict[str, list[float]] = {}
                 # One untimed round first: the page cache every later round writes into has been used.
                 for n in range(-1, rounds):
-                    floor_up = floor_encrypt(source, root / "floor.enc")
+                    took: dict[str, tuple[float, float]] = {}
+                    took["floor_up"] = floor_encrypt(source, root / "floor.enc")
                     (root / "floor.enc").unlink()
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), cpu_seconds() + cpu_seconds(server.pid)
                     card_now = await client.attach_file(card.id, source, label=f"big {n + 1}")
-                    up = time.perf_counter() - started
-                    floor_down = floor_decrypt(source, root / "floor.out")
+                    took["up"] = (
+                        time.perf_counter() - started,
+                        cpu_seconds() + cpu_seconds(server.pid) - cpu,
+                    )
+                    took["floor_down"] = floor_decrypt(source, root / "floor.out")
                     (root / "floor.out").unlink()
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), cpu_seconds() + cpu_seconds(server.pid)
                     await client.download_attachment(card_now.slot(f"big_{n + 1}"), root / "big.out")
-                    down = time.perf_counter() - started
+                    took["down"] = (
+                        time.perf_counter() - started,
+                        cpu_seconds() + cpu_seconds(server.pid) - cpu,
+                    )
                     (root / "big.out").unlink()
                     await client.delete_attachment(card.id, f"big_{n + 1}")
                     wait_for_blob_files(blob_dir, kept)
                     if n >= 0:
-                        floors_up.append(floor_up)
-                        ups.append(up)
-                        floors_down.append(floor_down)
-                        downs.append(down)
+                        for phase, (wall, cpu_used) in took.items():
+                            times.setdefault(phase, []).append(wall)
+                            cpus.setdefault(phase, []).append(cpu_used)
                 peak_big = server.peak_memory_kib()
         finally:
             server.stop()
+    floors_up, ups, floors_down, downs = (times[k] for k in ("floor_up", "up", "floor_down", "down"))
     up, down = statistics.median(ups), statistics.median(downs)
     floor_up, floor_down = statistics.median(floors_up), statistics.median(floors_down)
     return {
         "upload_round_ratios": [round(f / t, 2) for f, t in zip(floors_up, ups, strict=True)],
         "download_round_ratios": [round(f / t, 2) for f, t in zip(floors_down, downs, strict=True)],
+        # CPU seconds (client and Vault together for the transfers): less at the mercy of other load.
+        "cpu_s": {phase: round(statistics.median(used), 3) for phase, used in cpus.items()},
         "size_mib": size_mib,
         "rounds": rounds,
         "upload_mib_s": size_mib / up,
@@ -167,6 +188,11 @@ def report(result: dict[str, Any]) -> str:
     )
     lines.append(
         f"per round: upload {result['upload_round_ratios']}, download {result['download_round_ratios']}"
+    )
+    cpu = result["cpu_s"]
+    lines.append(
+        f"CPU seconds (median): floor up {cpu['floor_up']}, upload {cpu['up']} (client + Vault); "
+        f"floor down {cpu['floor_down']}, download {cpu['down']}"
     )
     lines.append(
         f"Vault peak RSS: {result['vault_peak_kib_after_8_mib']} KiB after an 8 MiB file, "
