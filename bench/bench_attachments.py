@@ -5,12 +5,20 @@ ones: flat in file size is the goal.
 
 ``make bench`` runs it (``test_attachment_throughput``); ``python -m bench.bench_attachments [MiB]`` prints
 the same table. Rounds take turns (floor, upload, floor, download), so background load hits both alike.
+
+Every output is deleted as soon as it has been timed (each round's attachment too: the benchmark waits
+until the Vault has removed its blob file), and one untimed round runs first, so that the floor and the
+Vault both write into page cache that was used before. Otherwise the Vault alone wrote every round into
+memory the machine had never touched, which on a freshly booted VM costs far more than the copy itself
+(200 MiB written and fsynced into new files ran at 110-180 MiB/s here, into a file just deleted and
+written again at 850-1500 MiB/s).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -37,19 +45,42 @@ def random_file(path: Path, size: int) -> None:
             left -= len(chunk)
 
 
-def floor_encrypt(source: Path, target: Path) -> float:
-    """Raw AES-GCM of every 1 MiB block with a fresh IV, written to disk and fsynced: seconds taken."""
+def blob_files(blob_dir: Path) -> int:
+    return sum(1 for path in blob_dir.rglob("*") if path.is_file() and ".staging" not in path.parts)
+
+
+def wait_for_blob_files(blob_dir: Path, count: int, seconds: float = 30.0) -> None:
+    """Until the Vault's blob collector (another process) has removed the deleted attachments' files."""
+    deadline = time.monotonic() + seconds
+    while blob_files(blob_dir) > count:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the Vault did not remove the deleted attachment's blobs")
+        time.sleep(0.05)
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User plus system CPU seconds of this process (every thread), or of process ``pid``."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def floor_encrypt(source: Path, target: Path) -> tuple[float, float]:
+    """Raw AES-GCM of every 1 MiB block with a fresh IV, written to disk and fsynced: seconds and CPU
+    seconds taken."""
     key = AESGCM(crypto.generate_file_key())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with source.open("rb") as src, target.open("wb") as out:
         while block := src.read(crypto.BLOCK_SIZE):
             out.write(key.encrypt(os.urandom(12), block, b"none")[:-16])
         out.flush()
         os.fsync(out.fileno())
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
-def floor_decrypt(source: Path, target: Path) -> float:
+def floor_decrypt(source: Path, target: Path) -> tuple[float, float]:
     """Read, AES-GCM-decrypt every block (encrypted here beforehand) and write the plaintext (no fsync: the
     SDK does not sync what it downloads either)."""
     key = AESGCM(crypto.generate_file_key())
@@ -62,13 +93,13 @@ def floor_decrypt(source: Path, target: Path) -> float:
     with source.open("rb") as src, ciphertext.open("wb") as out:
         for iv, _ in sealed:
             out.write(key.encrypt(iv, src.read(crypto.BLOCK_SIZE), b"none")[:-16])
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with ciphertext.open("rb") as src, target.open("wb") as out:
         for iv, tag in sealed:
             out.write(key.decrypt(iv, src.read(crypto.BLOCK_SIZE) + tag, b"none"))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     ciphertext.unlink()
-    return elapsed
+    return elapsed, cpu
 
 
 async def measure(size_mib: int = 200, rounds: int = ROUNDS) -> dict[str, Any]:
@@ -89,24 +120,47 @@ async def measure(size_mib: int = 200, rounds: int = ROUNDS) -> dict[str, Any]:
                 slot = (await client.attach_file(card.id, small, label="small")).slot("small")
                 await client.download_attachment(slot, root / "small.out")
                 peak_small = server.peak_memory_kib()
-                floors_up, ups, floors_down, downs = [], [], [], []
-                for n in range(rounds):
-                    floors_up.append(floor_encrypt(source, root / "floor.enc"))
-                    started = time.perf_counter()
-                    card_now = await client.attach_file(card.id, source, label=f"big {n}")
-                    ups.append(time.perf_counter() - started)
-                    floors_down.append(floor_decrypt(source, root / "floor.out"))
-                    started = time.perf_counter()
-                    await client.download_attachment(card_now.slot(f"big_{n}"), root / "big.out")
-                    downs.append(time.perf_counter() - started)
-                    for leftover in ("floor.enc", "floor.out", "big.out"):
-                        (root / leftover).unlink(missing_ok=True)
+                blob_dir = root / "data" / "blobs"
+                kept = blob_files(blob_dir)
+                times: dict[str, list[float]] = {}
+                cpus: dict[str, list[float]] = {}
+                # One untimed round first: the page cache every later round writes into has been used.
+                for n in range(-1, rounds):
+                    took: dict[str, tuple[float, float]] = {}
+                    took["floor_up"] = floor_encrypt(source, root / "floor.enc")
+                    (root / "floor.enc").unlink()
+                    started, cpu = time.perf_counter(), cpu_seconds() + cpu_seconds(server.pid)
+                    card_now = await client.attach_file(card.id, source, label=f"big {n + 1}")
+                    took["up"] = (
+                        time.perf_counter() - started,
+                        cpu_seconds() + cpu_seconds(server.pid) - cpu,
+                    )
+                    took["floor_down"] = floor_decrypt(source, root / "floor.out")
+                    (root / "floor.out").unlink()
+                    started, cpu = time.perf_counter(), cpu_seconds() + cpu_seconds(server.pid)
+                    await client.download_attachment(card_now.slot(f"big_{n + 1}"), root / "big.out")
+                    took["down"] = (
+                        time.perf_counter() - started,
+                        cpu_seconds() + cpu_seconds(server.pid) - cpu,
+                    )
+                    (root / "big.out").unlink()
+                    await client.delete_attachment(card.id, f"big_{n + 1}")
+                    wait_for_blob_files(blob_dir, kept)
+                    if n >= 0:
+                        for phase, (wall, cpu_used) in took.items():
+                            times.setdefault(phase, []).append(wall)
+                            cpus.setdefault(phase, []).append(cpu_used)
                 peak_big = server.peak_memory_kib()
         finally:
             server.stop()
+    floors_up, ups, floors_down, downs = (times[k] for k in ("floor_up", "up", "floor_down", "down"))
     up, down = statistics.median(ups), statistics.median(downs)
     floor_up, floor_down = statistics.median(floors_up), statistics.median(floors_down)
     return {
+        "upload_round_ratios": [round(f / t, 2) for f, t in zip(floors_up, ups, strict=True)],
+        "download_round_ratios": [round(f / t, 2) for f, t in zip(floors_down, downs, strict=True)],
+        # CPU seconds (client and Vault together for the transfers): less at the mercy of other load.
+        "cpu_s": {phase: round(statistics.median(used), 3) for phase, used in cpus.items()},
         "size_mib": size_mib,
         "rounds": rounds,
         "upload_mib_s": size_mib / up,
@@ -131,6 +185,14 @@ def report(result: dict[str, Any]) -> str:
     lines.append(
         f"download {result['download_mib_s']:8.1f} MiB/s   floor (read + AES-GCM + write) "
         f"{result['floor_decrypt_write_mib_s']:8.1f} MiB/s   ratio {result['download_ratio']:.2f}"
+    )
+    lines.append(
+        f"per round: upload {result['upload_round_ratios']}, download {result['download_round_ratios']}"
+    )
+    cpu = result["cpu_s"]
+    lines.append(
+        f"CPU seconds (median): floor up {cpu['floor_up']}, upload {cpu['up']} (client + Vault); "
+        f"floor down {cpu['floor_down']}, download {cpu['down']}"
     )
     lines.append(
         f"Vault peak RSS: {result['vault_peak_kib_after_8_mib']} KiB after an 8 MiB file, "

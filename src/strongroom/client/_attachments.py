@@ -55,7 +55,7 @@ def _open_file(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
-def _open_and_write(opener: crypto.FileOpener, index: int, block: bytes, out: BinaryIO) -> None:
+def _open_and_write(opener: crypto.FileOpener, index: int, block: bytearray, out: BinaryIO) -> None:
     out.write(opened(_CANNOT, opener.open, index, block))
 
 
@@ -161,30 +161,36 @@ class AttachmentFlows(ShareFlows):
         writing: asyncio.Future[None] | None = None
         try:
             with await asyncio.to_thread(part.open, "wb") as out:
-                pending = bytearray()
-                index, done = 0, 0
+                # Each block is gathered into a buffer of its own length straight from the pieces that
+                # arrive (the one copy on the way in), then opened and written in a thread while the next
+                # block arrives.
+                index, filled, done = 0, 0, 0
+                block = bytearray(artefacts.block_length(0)) if artefacts.block_count else bytearray()
                 if size:
                     async for chunk in self.vault.download_blob(blob_id):
-                        pending += chunk
-                        while index < artefacts.block_count and len(pending) >= artefacts.block_length(index):
-                            length = artefacts.block_length(index)
-                            block = bytes(pending[:length])
-                            del pending[:length]
-                            # One block opens and is written in a thread while the next arrives.
+                        piece = memoryview(chunk)
+                        while piece:
+                            if index == artefacts.block_count:
+                                raise _tampered()
+                            taken = min(len(block) - filled, len(piece))
+                            block[filled : filled + taken] = piece[:taken]
+                            filled, piece = filled + taken, piece[taken:]
+                            if filled < len(block):
+                                continue
                             if writing is not None:
                                 await writing
                             writing = asyncio.ensure_future(
                                 asyncio.to_thread(_open_and_write, opener, index, block, out)
                             )
-                            index, done = index + 1, done + length
+                            index, filled, done = index + 1, 0, done + len(block)
+                            if index < artefacts.block_count:
+                                block = bytearray(artefacts.block_length(index))
                             if progress is not None:
                                 progress(done, size)
-                        if index == artefacts.block_count and pending:
-                            raise _tampered()
                 if writing is not None:
                     await writing
                     writing = None
-                if index != artefacts.block_count or pending:
+                if index != artefacts.block_count or filled:
                     raise _tampered()
             os.replace(part, target)
         except BaseException:

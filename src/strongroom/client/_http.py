@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from strongroom.client._errors import ProtocolError, TransportError, api_error
+from strongroom.client._transport import make_transport
 
 __all__ = ["JsonObject", "ServiceApi", "make_http_client"]
 
@@ -28,7 +29,7 @@ def make_http_client(
 ) -> httpx.AsyncClient:
     """An httpx client for both services; ``transport`` lets tests talk to in-process ASGI apps."""
     return httpx.AsyncClient(
-        transport=transport,
+        transport=transport if transport is not None else make_transport(),
         timeout=httpx.Timeout(timeout),
         headers={"User-Agent": _USER_AGENT, "Accept": "application/json"},
         follow_redirects=False,
@@ -166,9 +167,10 @@ class ServiceApi:
         return data
 
     async def get_bytes(
-        self, path: str, *, byte_range: tuple[int, int] | None = None, chunk: int = 1 << 20
+        self, path: str, *, byte_range: tuple[int, int] | None = None
     ) -> AsyncIterator[bytes]:
-        """``GET`` raw bytes (``byte_range``: inclusive first and last byte), streamed in chunks."""
+        """``GET`` raw bytes (``byte_range``: inclusive first and last byte), streamed in the pieces they
+        arrive in (re-chunking them would copy every byte once more)."""
         headers = self._auth_headers()
         if byte_range is not None:
             headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
@@ -177,7 +179,7 @@ class ServiceApi:
                 if response.status_code >= 400:
                     await response.aread()
                     self._raise_for_error(response, "GET", path)
-                async for data in response.aiter_bytes(chunk):
+                async for data in response.aiter_bytes():
                     yield data
         except httpx.TimeoutException as exc:
             raise TransportError(self.base_url, "timed out") from exc

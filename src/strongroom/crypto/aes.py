@@ -35,7 +35,7 @@ def aes_gcm_encrypt(key: bytes, plaintext: bytes, *, iv: bytes, aad: bytes) -> t
     return sealed[:-TAG_LENGTH], sealed[-TAG_LENGTH:]
 
 
-def aes_gcm_decrypt(key: bytes, ciphertext: bytes, *, iv: bytes, tag: bytes, aad: bytes) -> bytes:
+def aes_gcm_decrypt(key: bytes, ciphertext: bytes | bytearray, *, iv: bytes, tag: bytes, aad: bytes) -> bytes:
     """AES-256-GCM decrypt and authenticate ``ciphertext`` (without tag), ``tag``, ``iv`` and ``aad``.
 
     Returns the plaintext only if the tag verifies; raises :class:`DecryptionError` otherwise (also for

@@ -217,7 +217,7 @@ class FileOpener:
         self._key = file_key
         self.artefacts = artefacts
 
-    def open(self, index: int, ciphertext: bytes) -> bytes:
+    def open(self, index: int, ciphertext: bytes | bytearray) -> bytes:
         """The plaintext of block ``index`` from its ciphertext (exactly the block's range)."""
         a = self.artefacts
         if not 0 <= index < a.block_count or len(ciphertext) != a.block_length(index):

@@ -1,8 +1,8 @@
 """Blobs as files under ``<blob_dir>`` (default ``<data_dir>/blobs``).
 
-An upload is written to ``<blob_dir>/.staging/<key>.<random>`` in :data:`READ_CHUNK` writes, flushed to disk,
-then renamed into place: a rename is atomic, so a blob's file is either absent or complete. File I/O runs
-in worker threads so that the event loop keeps serving other requests.
+An upload is written to ``<blob_dir>/.staging/<key>.<random>`` about :data:`READ_CHUNK` at a time,
+flushed to disk, then renamed into place: a rename is atomic, so a blob's file is either absent or
+complete. File I/O runs in worker threads so that the event loop keeps serving other requests.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ __all__ = ["DiskStore"]
 STAGING = ".staging"
 
 
-def _write_all(handle: BinaryIO, data: bytes) -> None:
-    handle.write(data)
+def _write_all(handle: BinaryIO, chunks: list[bytes]) -> None:
+    handle.writelines(chunks)
 
 
 def _finish(handle: BinaryIO, staged: Path, final: Path) -> None:
@@ -55,27 +55,31 @@ class DiskStore(BlobStore):
         staged = self.root / STAGING / f"{key.replace('/', '_')}.{secrets.token_hex(8)}"
         handle = await anyio.to_thread.run_sync(lambda: staged.open("wb"))
         received = 0
-        pending = bytearray()
-        # One write in flight while the next megabyte arrives: the disk and the network overlap.
+        # Chunks are collected as they come (no copying into one buffer) and written together once a
+        # READ_CHUNK's worth is there: one write in flight while the next arrives, so disk and network
+        # overlap.
+        pending: list[bytes] = []
+        pending_bytes = 0
         writing: asyncio.Task[None] | None = None
         try:
             async for chunk in chunks:
                 received += len(chunk)
                 if received > size:
                     raise SizeMismatch(received, over=True)
-                pending += chunk
-                if len(pending) >= READ_CHUNK:
-                    data, pending = bytes(pending), bytearray()
+                pending.append(chunk)
+                pending_bytes += len(chunk)
+                if pending_bytes >= READ_CHUNK:
                     if writing is not None:
                         await writing
-                    writing = asyncio.create_task(anyio.to_thread.run_sync(_write_all, handle, data))
+                    writing = asyncio.create_task(anyio.to_thread.run_sync(_write_all, handle, pending))
+                    pending, pending_bytes = [], 0
             if writing is not None:
                 await writing
                 writing = None
             if received != size:
                 raise SizeMismatch(received, over=False)
             if pending:
-                await anyio.to_thread.run_sync(_write_all, handle, bytes(pending))
+                await anyio.to_thread.run_sync(_write_all, handle, pending)
             await anyio.to_thread.run_sync(_finish, handle, staged, final)
         except BaseException:
             if writing is not None:

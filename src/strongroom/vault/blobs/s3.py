@@ -1,13 +1,16 @@
 """Blobs as objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, Garage, moto, ...).
 
 An upload of up to :data:`PART_SIZE` bytes is one ``PutObject``; a larger one is a multipart upload of
-:data:`PART_SIZE` parts, so the Vault holds at most one part in memory. An object appears only when the
-upload completes; a crash mid-upload leaves an unfinished multipart upload, which
-:meth:`S3Store.collect_staging` aborts. boto3 is synchronous, so every call runs in a worker thread.
+:data:`PART_SIZE` parts, one sent while the next arrives, so the Vault holds at most two parts in memory.
+An object appears only when the upload completes; a crash mid-upload leaves an unfinished multipart
+upload, which :meth:`S3Store.collect_staging` aborts. boto3 is synchronous, so every call runs in a worker
+thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -56,7 +59,21 @@ class S3Store(BlobStore):
         buffer = bytearray()
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
+        # One part on its way to the store while the next one arrives: the two networks overlap.
+        sending: asyncio.Task[None] | None = None
         c = self._client
+
+        async def send_part(number: int, body: bytes) -> None:
+            answer = await self._call(
+                c.upload_part,
+                Bucket=self.bucket,
+                Key=self._key(key),
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=body,
+            )
+            parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+
         try:
             async for chunk in chunks:
                 received += len(chunk)
@@ -70,32 +87,19 @@ class S3Store(BlobStore):
                         )
                         upload_id = created["UploadId"]
                     part, buffer = bytes(buffer[:PART_SIZE]), buffer[PART_SIZE:]
-                    number = len(parts) + 1
-                    answer = await self._call(
-                        c.upload_part,
-                        Bucket=self.bucket,
-                        Key=self._key(key),
-                        UploadId=upload_id,
-                        PartNumber=number,
-                        Body=part,
-                    )
-                    parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+                    if sending is not None:
+                        await sending
+                    sending = asyncio.create_task(send_part(len(parts) + 1, part))
+            if sending is not None:
+                await sending
+                sending = None
             if received != size:
                 raise SizeMismatch(received, over=False)
             if upload_id is None:
                 await self._call(c.put_object, Bucket=self.bucket, Key=self._key(key), Body=bytes(buffer))
                 return
             if buffer:
-                number = len(parts) + 1
-                answer = await self._call(
-                    c.upload_part,
-                    Bucket=self.bucket,
-                    Key=self._key(key),
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    Body=bytes(buffer),
-                )
-                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+                await send_part(len(parts) + 1, bytes(buffer))
             await self._call(
                 c.complete_multipart_upload,
                 Bucket=self.bucket,
@@ -104,6 +108,9 @@ class S3Store(BlobStore):
                 MultipartUpload={"Parts": parts},
             )
         except BaseException:
+            if sending is not None:
+                with contextlib.suppress(BaseException):
+                    await sending
             if upload_id is not None:
                 with anyio.CancelScope(shield=True):
                     await self._call(
