@@ -51,10 +51,18 @@ export function ordered<T extends Json>(slots: T[]): T[] {
   return [...slots].sort((a, b) => ordinal(a) - ordinal(b));
 }
 
-export async function templates(core: Core): Promise<Template[]> {
-  const data = await core.vault.call("GET", "/item_templates");
-  const slots = new Map(list(data, "slots").map((s) => [s.id as string, s]));
-  return list(data, "item_templates").map((t) => ({
+/** The slot types a template's slot may have that the page can edit (the Vault's SLOT_TYPES without the ones
+ * whose values are files or references). */
+export const TEMPLATE_SLOT_TYPES = ["key_value", "password", "note_text", "email", "phone_number", "url", "date", "datetime", "bool", "color", "select"];
+
+export interface TemplateSlotInput {
+  label: string;
+  slotTypeName: string;
+  name?: string;
+}
+
+function toTemplate(t: Json, slots: Map<string, Json>): Template {
+  return {
     id: t.id as string,
     name: t.name as string,
     label: str(t, "label"),
@@ -64,7 +72,27 @@ export async function templates(core: Core): Promise<Template[]> {
       label: str(s, "label"),
       slotTypeName: str(s, "slot_type_name"),
     })),
-  }));
+  };
+}
+
+/** Every template the caller can use (built-in and own), with its slots (every page, as the SDK reads them). */
+export async function templates(core: Core): Promise<Template[]> {
+  const data = await core.pages("/item_templates", ["item_templates", "slots"]);
+  const slots = new Map(data.slots!.map((s) => [s.id as string, s]));
+  return data.item_templates!.map((t) => toTemplate(t, slots));
+}
+
+/** A template of the caller's own: `label` (its machine name derived from it by the Vault unless `name`) and its
+ * slots (label and type each; a slot's name is derived from its label unless given). */
+export async function createTemplate(core: Core, input: { label: string; name?: string; slots: TemplateSlotInput[] }): Promise<Template> {
+  const body: Json = {
+    label: input.label,
+    slots_attributes: input.slots.map((s) => (s.name ? { name: s.name, label: s.label, slot_type_name: s.slotTypeName } : { label: s.label, slot_type_name: s.slotTypeName })),
+  };
+  if (input.name) body.name = input.name;
+  const data = await core.vault.call("POST", "/item_templates", { body });
+  const slots = new Map(list(data, "slots").map((s) => [s.id as string, s]));
+  return toTemplate(obj(data, "item_template", "POST /item_templates"), slots);
 }
 
 async function toCard(core: Core, item: Json, slots: Json[]): Promise<Card> {
