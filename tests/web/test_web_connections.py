@@ -95,7 +95,7 @@ def keystore_count(server: WebServer, sql: str, *args: str) -> int:
 
 
 def keypair_rows(server: WebServer, keypair: str) -> int:
-    return keypair_rows(server, keypair)
+    return keystore_count(server, "SELECT count(*) FROM keypairs WHERE id = ?", keypair)
 
 
 def space_rows(server: WebServer, space: str) -> tuple[int, int]:
