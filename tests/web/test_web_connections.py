@@ -1,8 +1,8 @@
 """The page against the SDK's behaviour for connections, one browser user (Alice) and CLI peers (the SDK):
 "your fingerprint" comes from Alice's own keypair and a Vault that serves another key as hers gets a warning
-instead of fingerprints; deleting a connection (Alice's own deletion, or the peer's) runs the key clean-up
-tasks in the page and the keypair and share keys leave the Keystore; a custom template and a card from it;
-renaming a connection; an expired invitation link refused before any key is made."""
+instead of fingerprints; a deleted connection (by Alice, by the peer, or with the peer's account) has its key
+clean-up tasks run in the page, and its keypair and share keys leave the Keystore; a custom template and a
+card from it; renaming a connection; an expired invitation link refused before any key is made."""
 
 from __future__ import annotations
 
@@ -245,14 +245,23 @@ def test_rename_then_delete_a_connection_cleans_the_keystore(
     assert ("delete_keypair", "done") in states
 
 
-def test_a_connection_the_peer_deletes_is_cleaned_by_the_page(
-    alice: Page, server: WebServer, tmp_path_factory: pytest.TempPathFactory
+@pytest.mark.parametrize(
+    ("peer", "deletes"),
+    [("Dave", ("connections", "delete", "Alice", "-y")), ("Erin", ("users", "delete", "-y"))],
+    ids=["the peer deletes the connection", "the peer deletes their account"],
+)
+def test_a_connection_the_peer_ends_is_cleaned_by_the_page(
+    alice: Page,
+    server: WebServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    peer: str,
+    deletes: tuple[str, ...],
 ) -> None:
-    dave, daves_connection = cli_peer(server, alice, tmp_path_factory.mktemp("dave"), "Dave")
-    mine, _ = fingerprints(alice, "Dave")
+    shell, _ = cli_peer(server, alice, tmp_path_factory.mktemp(peer.lower()), peer)
+    mine, _ = fingerprints(alice, peer)
     keypair = uuid.UUID(vault_public_key(server, mine)[2]).hex
     assert keypair_rows(server, keypair) == 1
-    deleted = dave("connections", "delete", daves_connection, "-y", "-a", "me.yaml")
+    deleted = shell(*deletes, "-a", "me.yaml")
     assert deleted.code == 0, deleted.stderr
     # The page polls its task queue: the delete_keypair task the Vault queued for Alice runs there (only her
     # page holds her keys and tokens, so nothing else can delete it).
