@@ -56,10 +56,25 @@ export function ordered<T extends Json>(slots: T[]): T[] {
   return [...slots].sort((a, b) => ordinal(a) - ordinal(b));
 }
 
-export async function templates(core: Core): Promise<Template[]> {
-  const data = await core.vault.call("GET", "/item_templates");
-  const slots = new Map(list(data, "slots").map((s) => [s.id as string, s]));
-  return list(data, "item_templates").map((t) => ({
+/** The slot types a template's slot may have that the page can edit (the Vault's SLOT_TYPES without the ones
+ * whose values are files or references). */
+export const TEMPLATE_SLOT_TYPES = ["key_value", "password", "note_text", "email", "phone_number", "url", "date", "datetime", "bool", "color", "select"];
+
+export interface TemplateSlotInput {
+  label: string;
+  slotTypeName: string;
+  name?: string;
+}
+
+/** A slot of a template to create; what is left out, the Vault derives (the name) or defaults (the type). */
+export interface NewTemplateSlot {
+  label?: string | null;
+  slotTypeName?: string | null;
+  name?: string;
+}
+
+function toTemplate(t: Json, slots: Map<string, Json>): Template {
+  return {
     id: t.id as string,
     name: t.name as string,
     label: str(t, "label"),
@@ -70,7 +85,34 @@ export async function templates(core: Core): Promise<Template[]> {
       label: str(s, "label"),
       slotTypeName: str(s, "slot_type_name"),
     })),
-  }));
+  };
+}
+
+/** Every template the caller can use (built-in and own), with its slots (every page, as the SDK reads them). */
+export async function templates(core: Core): Promise<Template[]> {
+  const data = await core.pages("/item_templates", ["item_templates", "slots"]);
+  const slots = new Map(data.slots!.map((s) => [s.id as string, s]));
+  return data.item_templates!.map((t) => toTemplate(t, slots));
+}
+
+/** A template of the caller's own: `label` (its machine name derived from it by the Vault unless `name`) and its
+ * slots (label and type each; a slot's name is derived from its label unless given). */
+export async function createTemplate(core: Core, input: { label: string; name?: string; slots: NewTemplateSlot[] }): Promise<Template> {
+  const body: Json = {
+    label: input.label,
+    // Only what is given: the Vault derives a missing name from the label and gives a missing type its default.
+    slots_attributes: input.slots.map((s) => {
+      const attribute: Json = {};
+      if (s.name) attribute.name = s.name;
+      if (s.label) attribute.label = s.label;
+      if (s.slotTypeName) attribute.slot_type_name = s.slotTypeName;
+      return attribute;
+    }),
+  };
+  if (input.name) body.name = input.name;
+  const data = await core.vault.call("POST", "/item_templates", { body });
+  const slots = new Map(list(data, "slots").map((s) => [s.id as string, s]));
+  return toTemplate(obj(data, "item_template", "POST /item_templates"), slots);
 }
 
 async function toCard(core: Core, item: Json, slots: Json[]): Promise<Card> {
@@ -124,20 +166,6 @@ export async function createCard(core: Core, template: string, label: string, sl
   );
   const data = await core.vault.call("POST", "/items", { body: { template_name: template, item: { label, slots_attributes: attributes } } });
   return toCard(core, obj(data, "item", "POST /items"), list(data, "slots"));
-}
-
-/** A template of the caller's own (`POST /item_templates`): its label, machine name and slots (no values). */
-export async function createTemplate(core: Core, label: string, slots: TemplateSlot[], name?: string): Promise<void> {
-  const attributes = slots.map((s) => {
-    const attribute: Json = {};
-    if (s.name) attribute.name = s.name;
-    if (s.label) attribute.label = s.label;
-    if (s.slotTypeName) attribute.slot_type_name = s.slotTypeName;
-    return attribute;
-  });
-  const body: Json = { label, slots_attributes: attributes };
-  if (name) body.name = name;
-  await core.vault.call("POST", "/item_templates", { body });
 }
 
 /** Set values by slot name or id (unknown names add key_value slots), remove slots by id. */

@@ -1,5 +1,8 @@
 // Invitations and connections: a fresh RSA-4096 keypair per side, nicknames under the private DEK,
-// fingerprints computed here from the keys themselves (not trusted from the Vault).
+// fingerprints computed here, not trusted from the Vault: "mine" from the caller's own keypair (the Keystore
+// copy opened with the KEK, as the SDK does), "theirs" from the key the Vault serves. When the Vault's copy of
+// the caller's key is another key, the connection carries keyMismatch (the SDK's KeyMismatch) and no
+// fingerprints, so that a key-swapping Vault cannot show numbers that look fine.
 import * as c from "../crypto";
 import { type Core, seg } from "./core";
 import { type Json, obj, str } from "./http";
@@ -22,6 +25,8 @@ export interface Connection {
   userEmail: string | null;
   myFingerprint: string | null;
   theirFingerprint: string | null;
+  /** The Vault serves, as the caller's own key, a key that is not the caller's: do not trust this connection. */
+  keyMismatch: boolean;
   keypairId: string | null;
   otherPublicKey: string | null;
   createdAt: string | null;
@@ -83,15 +88,26 @@ async function localFingerprint(pem: string | null): Promise<string | null> {
   }
 }
 
+/** The fingerprint of the caller's own key for a connection, from the keypair itself; null when the Vault's
+ * copy of that key is another key (a mismatch), or when the record names no keypair. */
+async function ownFingerprint(core: Core, r: Json): Promise<{ mine: string | null; mismatch: boolean }> {
+  const keypairId = str(r, "key_store_keypair_id");
+  if (!keypairId) return { mine: null, mismatch: false };
+  const mine = await c.fingerprint((await core.connectionKeypair(keypairId)).publicPem);
+  return (await localFingerprint(str(r, "public_key"))) === mine ? { mine, mismatch: false } : { mine: null, mismatch: true };
+}
+
 async function toConnection(core: Core, r: Json): Promise<Connection> {
+  const own = await ownFingerprint(core, r);
   return {
     id: r.id as string,
     userId: str(r, "user_id"),
     nickname: await nickname(core, str(r, "encrypted_recipient_name")),
     userName: str(r, "user_name"),
     userEmail: str(r, "user_email"),
-    myFingerprint: await localFingerprint(str(r, "public_key")),
-    theirFingerprint: await localFingerprint(str(r, "other_user_connection_public_key")),
+    myFingerprint: own.mine,
+    theirFingerprint: own.mismatch ? null : await localFingerprint(str(r, "other_user_connection_public_key")),
+    keyMismatch: own.mismatch,
     keypairId: str(r, "key_store_keypair_id"),
     otherPublicKey: str(r, "other_user_connection_public_key"),
     createdAt: str(r, "created_at"),
@@ -116,10 +132,31 @@ export async function cancelInvitation(core: Core, id: string): Promise<void> {
   await core.vault.call("DELETE", `/invitations/${seg(id)}`, { expectBody: false });
 }
 
+export interface InvitationPreview {
+  id: string;
+  userName: string | null;
+  message: string | null;
+  expiresAt: string | null;
+}
+
+/** Who invites with `token`, checked by the Vault exactly as accepting would check it (same errors: used,
+ * expired, cancelled, unknown, one's own); changes nothing. */
+export async function previewInvitation(core: Core, token: string, invitationId?: string): Promise<InvitationPreview> {
+  const body: Json = { invitation_token: token };
+  if (invitationId) body.invitation_id = invitationId;
+  const r = obj(await core.vault.call("POST", "/connections/preview", { body }), "invitation", "POST /connections/preview");
+  return { id: r.id as string, userName: str(r, "user_name"), message: str(r, "message"), expiresAt: str(r, "expires_at") };
+}
+
+/** Accept an invitation; it is checked first (previewInvitation), so a bad link fails before a key is made. */
 export async function acceptInvitation(core: Core, token: string, input: { nickname?: string; invitationId?: string }): Promise<Connection> {
+  core.step("accept_invitation", "Checking the invitation");
+  const preview = await previewInvitation(core, token, input.invitationId);
   const publicKeyId = await newConnectionKeypair(core, "accept_invitation");
   core.step("accept_invitation", "Accepting the invitation");
-  const body: Json = { public_key_id: publicKeyId, encrypted_recipient_name: await encryptedName(core, input.nickname || "inviter"), invitation_token: token };
+  const name = input.nickname || preview.userName;
+  const body: Json = { public_key_id: publicKeyId, invitation_token: token };
+  if (name) body.encrypted_recipient_name = await encryptedName(core, name);
   if (input.invitationId) body.invitation_id = input.invitationId;
   return toConnection(core, obj(await core.vault.call("POST", "/connections", { body }), "connection", "POST /connections"));
 }
@@ -133,6 +170,16 @@ export async function connection(core: Core, id: string): Promise<Connection> {
   return toConnection(core, obj(await core.vault.call("GET", `/connections/${seg(id)}`), "connection", "GET /connections/{id}"));
 }
 
+/** Change the caller's private (encrypted) name for the other side of a connection. */
+export async function renameConnection(core: Core, id: string, name: string): Promise<Connection> {
+  const trimmed = name.trim();
+  if (!trimmed) throw new Error("The nickname must not be empty.");
+  const body = { encrypted_recipient_name: await encryptedName(core, trimmed) };
+  return toConnection(core, obj(await core.vault.call("PATCH", `/connections/${seg(id)}`, { body }), "connection", "PATCH /connections/{id}"));
+}
+
+/** Disconnect: both records go and every share over it is revoked; the Vault then queues the clean-up tasks
+ * (delete_keypair, delete_encryption_space) that the page runs (client/tasks.ts). */
 export async function deleteConnection(core: Core, id: string): Promise<void> {
   await core.vault.call("DELETE", `/connections/${seg(id)}`, { expectBody: false });
 }

@@ -84,7 +84,8 @@ export class Core {
     }
   }
 
-  /** The caller's connection keypair (private key, public PEM): fetched and unwrapped once. */
+  /** The caller's connection keypair (private key, public PEM): fetched and unwrapped once. The public PEM is
+   * computed from the private key, never taken from a stored copy (the SDK's own fingerprint does the same). */
   async connectionKeypair(keypairId: string): Promise<{ key: c.PrivateKey; publicPem: string }> {
     const ring = this.ring();
     let pair = ring.connectionKeys.get(keypairId);
@@ -95,7 +96,7 @@ export class Core {
         throw new ProtocolError("GET /keypairs/{id}: no keypair");
       }
       const pem = await c.unwrapPrivateKey(ring.kek, record.encrypted_serialized_key);
-      pair = { key: await c.importPrivateKey(pem), publicPem: record.public_key };
+      pair = { key: await c.importPrivateKey(pem), publicPem: await c.publicPemOf(pem) };
       ring.connectionKeys.set(keypairId, pair);
     }
     return pair;

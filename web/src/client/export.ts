@@ -1,6 +1,6 @@
 // Export and import of one's own cards, as the SDK's ExportFlows do it (README "Export files"): the same records
 // in the same file, so a file written here imports with `strongroom import` and the other way round.
-import { type Template, type TemplateSlot, cards, createCard, createTemplate, templates } from "./cards";
+import { type Template, type NewTemplateSlot, cards, createCard, createTemplate, templates } from "./cards";
 import { connections } from "./connections";
 import { type Core, iso } from "./core";
 import { EXPORT_ITERATIONS, EXPORT_VERSION, ExportError, ExportWriter, readExport } from "./exportFile";
@@ -126,9 +126,9 @@ export async function importExport(core: Core, data: Uint8Array, passphrase: str
   };
   for (const record of records) {
     if (record.type === "template" && !known.has(String(record.name))) {
-      const slots: TemplateSlot[] = slotsOf(record).map((s) => ({ name: text(s.name) ?? "", label: text(s.label), slotTypeName: text(s.slot_type_name) }));
+      const slots: NewTemplateSlot[] = slotsOf(record).map((s) => ({ name: text(s.name) ?? undefined, label: text(s.label), slotTypeName: text(s.slot_type_name) }));
       core.step(flow, `Creating the template ${text(record.label) ?? text(record.name) ?? ""}`);
-      await createTemplate(core, text(record.label) || text(record.name) || "Imported", slots, text(record.name) ?? undefined);
+      await createTemplate(core, { label: text(record.label) || text(record.name) || "Imported", name: text(record.name) ?? undefined, slots });
       known.add(String(record.name));
       summary.templates += 1;
     } else if (record.type === "card" || record.type === "received_card") {

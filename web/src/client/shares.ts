@@ -1,5 +1,5 @@
 // Shares: create (a fresh DEK and encryption space per share), read (claiming the DEK on first read),
-// accept, change, revoke; and the update_shares client task after an owner edit.
+// accept, change, revoke; and the work of the update_shares client task after an owner edit.
 import * as c from "../crypto";
 import { card as ownCard, ordered } from "./cards";
 import { rawConnection } from "./connections";
@@ -284,44 +284,10 @@ async function claim(core: Core, spaceId: string, connectionId: string, flow: st
   return dek;
 }
 
-// Client tasks ------------------------------------------------------------------------------------
+// The update_shares client task (run by client/tasks.ts) ------------------------------------------
 
-export interface TaskRun {
-  id: string;
-  state: "done" | "failed";
-  updatedShares: number;
-  error?: string;
-}
-
-/** Run every todo update_shares task: re-encrypt the card's current values for each share of it. */
-export async function runClientTasks(core: Core, onProgress?: (done: number, total: number) => void): Promise<TaskRun[]> {
-  const data = await core.pages("/client_task_queue", ["client_tasks"], { state: "todo" });
-  const todo = data.client_tasks!.filter((t) => t.work_type === "update_shares");
-  const runs: TaskRun[] = [];
-  onProgress?.(0, todo.length);
-  for (const task of todo) {
-    const id = task.id as string;
-    try {
-      await core.vault.call("PUT", "/client_task_queue", { body: { client_tasks: [{ id, state: "in_progress" }] } });
-    } catch (e) {
-      if (isStatus(e, 404, 409)) continue; // another client of the same person took it
-      throw e;
-    }
-    try {
-      const count = await carryUpdate(core, str(task, "target_id"));
-      await core.vault.call("PUT", "/client_task_queue", { body: { client_tasks: [{ id, state: "done", report: { updated_shares: count } }] } });
-      runs.push({ id, state: "done", updatedShares: count });
-    } catch (e) {
-      const code = e instanceof ApiError ? e.code : (e as Error).name;
-      await core.vault.call("PUT", "/client_task_queue", { body: { client_tasks: [{ id, state: "failed", report: { error: code } }] } });
-      runs.push({ id, state: "failed", updatedShares: 0, error: code });
-    }
-    onProgress?.(runs.length, todo.length);
-  }
-  return runs;
-}
-
-async function carryUpdate(core: Core, targetId: string | null): Promise<number> {
+/** Re-encrypt the current values of card `targetId` for every share of it the caller gave; how many. */
+export async function carryUpdate(core: Core, targetId: string | null): Promise<number> {
   if (!targetId) return 0;
   const outgoing = await shares(core, true);
   let mine = outgoing.filter((s) => s.cardId === targetId);

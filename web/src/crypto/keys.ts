@@ -110,6 +110,19 @@ export async function importPrivateKey(pem: string): Promise<PrivateKey> {
   }
 }
 
+/** The public key (SPKI PEM) of a private key, computed from the private key itself (its modulus and
+ * exponent), so that a stored copy of the public half cannot be swapped unnoticed. */
+export async function publicPemOf(privatePem: string): Promise<string> {
+  let jwk: JsonWebKey;
+  try {
+    jwk = await subtle().exportKey("jwk", await subtle().importKey("pkcs8", privateKeyDer(privatePem), OAEP, true, ["decrypt"]));
+  } catch {
+    throw new CryptoFormatError("not an RSA private key");
+  }
+  const pub = await subtle().importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: jwk.alg, ext: true }, OAEP, true, ["encrypt"]);
+  return toPem("PUBLIC KEY", new Uint8Array(await subtle().exportKey("spki", pub)));
+}
+
 export async function importPublicKey(pem: string, use: "encrypt" | "verify" = "encrypt"): Promise<CryptoKey> {
   const der = publicKeyDer(pem);
   try {

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { logIn, logOut, unlock } from "../client/account";
 import { Core } from "../client/core";
 import { ApiError } from "../client/http";
-import { runClientTasks } from "../client/shares";
+import { type TaskRun, runClientTasks } from "../client/tasks";
 import { Account, idleMinutes } from "./account";
 import { UnlockForm, Welcome } from "./auth";
 import { Backup } from "./backup";
@@ -41,6 +41,23 @@ interface TaskState {
   done: number;
   total: number;
   message: string;
+}
+
+const TASK_NAMES: Record<string, string> = {
+  update_shares: "updating shared copies",
+  delete_encryption_space: "deleting a share's key",
+  delete_keypair: "deleting a connection key",
+};
+
+function taskSummary(runs: TaskRun[]): string {
+  const failed = runs.filter((r) => r.state === "failed").length;
+  if (failed) return `${failed} client task(s) failed; they will be retried.`;
+  const updates = runs.filter((r) => r.workType === "update_shares");
+  const deleted = runs.filter((r) => r.deleted).length;
+  const parts: string[] = [];
+  if (updates.length || !runs.length) parts.push(updates.length ? `Shared copies up to date (${updates.reduce((n, r) => n + r.updatedShares, 0)} share(s) updated).` : "Shared copies up to date.");
+  if (runs.length > updates.length) parts.push(`Keystore cleaned up (${deleted} key(s) deleted).`);
+  return parts.join(" ");
 }
 
 export function App(): preact.JSX.Element {
@@ -90,19 +107,12 @@ export function App(): preact.JSX.Element {
       do {
         again.current = false;
         if (!core.keys) break;
-        setTasks((t) => ({ ...t, running: true, message: "Checking for shared copies to update…" }));
+        setTasks((t) => ({ ...t, running: true, message: "Checking for client tasks…" }));
         try {
-          const runs = await runClientTasks(core, (done, total) =>
-            setTasks({ running: true, done, total, message: total ? `Updating shared copies: ${done} of ${total} task(s) done…` : "Checking…" }),
+          const runs = await runClientTasks(core, (done, total, workType) =>
+            setTasks({ running: true, done, total, message: total ? `Client tasks: ${done} of ${total} done (${TASK_NAMES[workType] ?? "checking"})…` : "Checking…" }),
           );
-          const failed = runs.filter((r) => r.state === "failed").length;
-          const updated = runs.reduce((n, r) => n + r.updatedShares, 0);
-          setTasks({
-            running: false,
-            done: runs.length,
-            total: runs.length,
-            message: failed ? `${failed} update task(s) failed; they will be retried.` : runs.length ? `Shared copies up to date (${updated} share(s) updated).` : "Shared copies up to date.",
-          });
+          setTasks({ running: false, done: runs.length, total: runs.length, message: taskSummary(runs) });
         } catch (e) {
           setTasks({ running: false, done: 0, total: 0, message: `Shared copies not updated: ${describe(e)}` });
         }

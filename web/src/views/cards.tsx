@@ -1,7 +1,8 @@
-// Cards: the list, a new card from any template, one card (edit, add and remove slots, delete, share).
+// Cards: the list, a new card from any template (and a template of one's own), one card (edit, add and remove
+// slots, delete, share).
 import { useState } from "preact/hooks";
 import * as cardsApi from "../client/cards";
-import type { Card, SlotInput, Template } from "../client/cards";
+import type { Card, SlotInput, Template, TemplateSlotInput } from "../client/cards";
 import { connections } from "../client/connections";
 import { shareCard } from "../client/shares";
 import { AttachForm, AttachmentDownload } from "./attachments";
@@ -98,7 +99,80 @@ export function NewCard(): preact.JSX.Element {
         <ErrorNote error={action.error} />
         <Progress steps={action.steps} busy={action.busy} />
       </form>
+      <TemplateForm
+        onMade={(made) => {
+          setTemplateName(made.name);
+          setValues({});
+          templates.reload();
+        }}
+      />
     </section>
+  );
+}
+
+const NO_SLOT: TemplateSlotInput = { label: "", slotTypeName: "key_value" };
+
+/** A template of one's own: its label, an optional machine name, and its slots (label and type each). */
+function TemplateForm({ onMade }: { onMade: (made: Template) => void }): preact.JSX.Element {
+  const { core } = useApp();
+  const action = useAction();
+  const [label, setLabel] = useState("");
+  const [name, setName] = useState("");
+  const [slots, setSlots] = useState<TemplateSlotInput[]>([{ ...NO_SLOT }]);
+  const [made, setMade] = useState<string | null>(null);
+  const change = (i: number, part: Partial<TemplateSlotInput>): void => setSlots(slots.map((s, j) => (j === i ? { ...s, ...part } : s)));
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setMade(null);
+    const chosen = slots.filter((s) => s.label.trim()).map((s) => ({ ...s, label: s.label.trim() }));
+    const template = await action.run(async () => {
+      if (!label.trim()) throw new Error("Give the template a label.");
+      return cardsApi.createTemplate(core, { label: label.trim(), name: name.trim() || undefined, slots: chosen });
+    });
+    if (template) {
+      setMade(`Template ${template.label || template.name} made.`);
+      setLabel("");
+      setName("");
+      setSlots([{ ...NO_SLOT }]);
+      onMade(template);
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-label="New template" class="panel">
+      <h3>A template of your own</h3>
+      <Field label="Template label">
+        <input type="text" value={label} onInput={(e) => setLabel(e.currentTarget.value)} />
+      </Field>
+      <Field label="Template name" hint="Optional machine name; made from the label when empty.">
+        <input type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+      {slots.map((s, i) => (
+        <div class="row" key={i}>
+          <Field label={`Template slot ${i + 1} label`}>
+            <input type="text" value={s.label} onInput={(e) => change(i, { label: e.currentTarget.value })} />
+          </Field>
+          <Field label={`Template slot ${i + 1} type`}>
+            <select value={s.slotTypeName} onChange={(e) => change(i, { slotTypeName: e.currentTarget.value })}>
+              {cardsApi.TEMPLATE_SLOT_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+      ))}
+      <div class="row">
+        <button type="button" class="secondary" onClick={() => setSlots([...slots, { ...NO_SLOT }])}>
+          Add a template slot
+        </button>
+        <button type="submit" disabled={action.busy}>
+          Create template
+        </button>
+      </div>
+      {made && !action.busy ? <p role="status">{made}</p> : null}
+      <ErrorNote error={action.error} />
+    </form>
   );
 }
 
@@ -230,7 +304,7 @@ function ShareForm({ card }: { card: Card }): preact.JSX.Element {
   const [expires, setExpires] = useState("");
   const [distributable, setDistributable] = useState(false);
   const [done, setDone] = useState<string | null>(null);
-  const list = people.data ?? [];
+  const list = (people.data ?? []).filter((c) => !c.keyMismatch); // never share over a swapped key
   const chosen = connectionId || list[0]?.id || "";
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();

@@ -1,4 +1,5 @@
-// Connections (both fingerprints side by side), invitations (send, list, cancel) and accepting one.
+// Connections (both fingerprints side by side, or a warning when the Vault swapped the caller's key; rename;
+// delete, whose key clean-up the client tasks do), invitations (send, list, cancel) and accepting one.
 import { useState } from "preact/hooks";
 import * as people from "../client/connections";
 import type { Invitation } from "../client/connections";
@@ -21,6 +22,7 @@ export function Connections(): preact.JSX.Element {
           <li key={c.id}>
             <a href={`#/connections/${c.id}`}>{c.nickname || c.userName || "Connection"}</a>
             <span class="muted">{[c.userName, c.userEmail].filter(Boolean).join(" · ")}</span>
+            {c.keyMismatch ? <strong class="error">Warning: the server shows a key that is not yours</strong> : null}
           </li>
         ))}
       </ul>
@@ -29,10 +31,12 @@ export function Connections(): preact.JSX.Element {
 }
 
 export function ConnectionView({ id }: { id: string }): preact.JSX.Element {
-  const { core, go } = useApp();
+  const { core, go, kickTasks } = useApp();
   const loaded = useLoad(() => people.connection(core, id), [id]);
   const action = useAction();
   const [confirm, setConfirm] = useState(false);
+  const [name, setName] = useState<string | null>(null);
+  const [renamed, setRenamed] = useState(false);
   const c = loaded.data;
   if (!c) {
     return (
@@ -47,26 +51,50 @@ export function ConnectionView({ id }: { id: string }): preact.JSX.Element {
       await people.deleteConnection(core, id);
       return true;
     });
-    if (ok) go("#/connections");
+    if (ok) {
+      kickTasks(); // the Vault queued the deletion of this connection's keys from the Keystore
+      go("#/connections");
+    }
+  };
+  const rename = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setRenamed(false);
+    if (await action.run(() => people.renameConnection(core, id, name ?? ""))) {
+      setName(null);
+      setRenamed(true);
+      loaded.reload();
+    }
   };
   return (
     <section aria-labelledby="connection-title">
       <h2 id="connection-title">{c.nickname || c.userName || "Connection"}</h2>
       <p class="muted">{[c.userName, c.userEmail, c.createdAt ? `connected ${when(c.createdAt)}` : ""].filter(Boolean).join(" · ")}</p>
-      <p>
-        Compare these numbers with the other person over a channel you trust (in person, by phone). Their screen shows the
-        same two numbers, swapped.
-      </p>
-      <div class="fingerprints">
-        <figure aria-labelledby="fp-mine">
-          <figcaption id="fp-mine">Your key's fingerprint</figcaption>
-          <code aria-label="Your fingerprint">{c.myFingerprint ?? "unavailable"}</code>
-        </figure>
-        <figure aria-labelledby="fp-theirs">
-          <figcaption id="fp-theirs">Their key's fingerprint</figcaption>
-          <code aria-label="Their fingerprint">{c.theirFingerprint ?? "unavailable"}</code>
-        </figure>
-      </div>
+      {c.keyMismatch ? (
+        <div class="error" role="alert" aria-label="Key mismatch">
+          <p>
+            <strong>Do not trust this connection.</strong> The server shows, as your key for this connection, a public key
+            that is not yours: it may be substituting keys to read what you share. No fingerprints are shown, and you cannot
+            share over this connection.
+          </p>
+        </div>
+      ) : (
+        <>
+          <p>
+            Compare these numbers with the other person over a channel you trust (in person, by phone). Their screen shows
+            the same two numbers, swapped.
+          </p>
+          <Fingerprints mine={c.myFingerprint} theirs={c.theirFingerprint} />
+        </>
+      )}
+      <form onSubmit={rename} aria-label="Rename connection" class="row">
+        <Field label="Your name for them" hint="Private to you (encrypted).">
+          <input type="text" value={name ?? c.nickname ?? ""} onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <button type="submit" disabled={action.busy}>
+          Rename
+        </button>
+        {renamed ? <p role="status">Renamed.</p> : null}
+      </form>
       {confirm ? (
         <button class="danger" onClick={remove} disabled={action.busy}>
           Really delete this connection and its shares
@@ -78,6 +106,21 @@ export function ConnectionView({ id }: { id: string }): preact.JSX.Element {
       )}
       <ErrorNote error={action.error} />
     </section>
+  );
+}
+
+function Fingerprints({ mine, theirs }: { mine: string | null; theirs: string | null }): preact.JSX.Element {
+  return (
+    <div class="fingerprints">
+      <figure aria-labelledby="fp-mine">
+        <figcaption id="fp-mine">Your key's fingerprint</figcaption>
+        <code aria-label="Your fingerprint">{mine ?? "unavailable"}</code>
+      </figure>
+      <figure aria-labelledby="fp-theirs">
+        <figcaption id="fp-theirs">Their key's fingerprint</figcaption>
+        <code aria-label="Their fingerprint">{theirs ?? "unavailable"}</code>
+      </figure>
+    </div>
   );
 }
 

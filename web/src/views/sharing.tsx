@@ -141,7 +141,7 @@ function OnShareForm({ share, slots }: { share: Share; slots: SharedCard["slots"
   const [terms, setTerms] = useState("");
   const [expires, setExpires] = useState("");
   const [done, setDone] = useState<string | null>(null);
-  const list = (people.data ?? []).filter((c) => c.id !== share.connectionId);
+  const list = (people.data ?? []).filter((c) => c.id !== share.connectionId && !c.keyMismatch);
   const chosen = connectionId || list[0]?.id || "";
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
