@@ -7,12 +7,17 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
 
 from strongroom.crypto import create_verifier
+from strongroom.keystore.models import DataEncryptionKey, User
+from strongroom.kit.settings import Settings
 from tests.keystore.helpers import (
     Account,
     login,
@@ -203,3 +208,31 @@ async def test_a_key_stored_during_a_rotation_is_never_lost(client: httpx.AsyncC
     assert outcome in {(200, 401), (409, 201)}, (rotated.text, stored.text)
     deks = (await client.get("/data_encryption_keys", headers=account.headers)).json()["data_encryption_keys"]
     assert len(deks) == (1 if rotated.status_code == 200 else 2)
+
+
+async def test_an_account_at_its_dek_quota_can_rotate(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Before: each list of a rotation was capped at 10,000 while an account may hold
+    ``quota_deks_per_user`` (20,000) DEKs, so a large account could never rotate its KEK."""
+    account, kek_id, ids = await _with_keys(client)
+    async with app.state.sessions() as session, session.begin():
+        user_id = await session.scalar(select(User.id).where(User.username == account.username))
+        assert user_id is not None
+        now = datetime.now(UTC)
+        extra = [
+            DataEncryptionKey(user_id=user_id, serialized_key=wrapped_key(), created_at=now)
+            for _ in range(settings.quota_deks_per_user - 1)
+        ]
+        session.add_all(extra)
+    every = [ids["dek"], *(str(k.id) for k in extra)]
+    body = _rotation(kek_id, ids, await proof_for(client, account.username, account.password), deks=every)
+    r = await client.put("/key_encryption_key", json=body, headers=account.headers)
+    assert r.status_code == 200, r.text[:300]
+    async with app.state.sessions() as session:
+        stored = set(
+            await session.scalars(
+                select(DataEncryptionKey.serialized_key).where(DataEncryptionKey.user_id == user_id)
+            )
+        )
+    assert stored == {k["serialized_data_encryption_key"] for k in body["data_encryption_keys"]}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -11,8 +10,8 @@ from strongroom.keystore.keys.schemas import KeyEncryptionKeyRead
 from strongroom.keystore.schemas import WrappedKey, WrappedSymmetricKey
 from strongroom.keystore.srp.schemas import BigHex, ProofHex, SaltHex
 
-# A rotation names every key of the user; this bounds one request, not an account.
-MAX_ROTATED_KEYS = 10_000
+# A rotation names every key of the user, so its lists are not capped here: the body is bounded in bytes
+# (``key_rotation_max_bytes``) and the lists must equal the user's stored keys, which the quotas bound.
 
 
 class CredentialsUpdate(BaseModel):
@@ -65,9 +64,9 @@ class KeyRotation(BaseModel):
     srp_m: ProofHex
     key_encryption_key_id: uuid.UUID = Field(description="The KEK being replaced.")
     serialized_key_encryption_key: WrappedSymmetricKey
-    data_encryption_keys: Annotated[list[RewrappedDataKey], Field(max_length=MAX_ROTATED_KEYS)]
-    keypairs: Annotated[list[RewrappedKeypair], Field(max_length=MAX_ROTATED_KEYS)]
-    encryption_spaces: Annotated[list[RewrappedSpaceKey], Field(max_length=MAX_ROTATED_KEYS)]
+    data_encryption_keys: list[RewrappedDataKey]
+    keypairs: list[RewrappedKeypair]
+    encryption_spaces: list[RewrappedSpaceKey]
 
 
 class KeyRotationResponse(BaseModel):
