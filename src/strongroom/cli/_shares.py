@@ -295,7 +295,10 @@ def get(
     keystore_url: KeystoreUrlOpt = None,
     vault_url: VaultUrlOpt = None,
 ) -> None:
-    """Read a card shared with you, values decrypted (claims the share key on first read)."""
+    """Read a card shared with you, values decrypted (claims the share key on first read).
+
+    Reads are recorded: the share's owner and sender see who read it and when (`shares events`).
+    """
 
     async def go() -> SharedCard:
         async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
