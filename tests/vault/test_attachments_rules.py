@@ -5,6 +5,7 @@ crash leftovers), on the disk store and on S3 (moto's server on loopback)."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,14 +13,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete
 
-from strongroom.kit.clock import FrozenClock
+from strongroom.kit.clock import FrozenClock, isoformat
 from strongroom.kit.settings import Settings
 from strongroom.vault.attachments.garbage import collect_once
 from strongroom.vault.blobs.store import BlobStore
 from strongroom.vault.models import User
 from tests.s3server import S3Endpoint, s3_settings
-from tests.vault.factories import make_card
-from tests.vault.helpers import KeyPool, VaultUser, sign_up
+from tests.vault.factories import make_card, share_card
+from tests.vault.helpers import KeyPool, VaultUser, connect, sign_up
 
 MAX = 10_000
 QUOTA = 25_000
@@ -256,3 +257,31 @@ async def test_the_collector_removes_what_nothing_can_serve(
     await collect()
     assert (await vault.get(f"/direct/attachments/{kept}", headers=alice.headers)).status_code == 404
     assert [k for k in await objects(store) if k.startswith(alice.id)] == []
+
+
+async def test_an_expiring_share_stops_its_downloads_at_once(
+    vault: httpx.AsyncClient, keys: KeyPool, clock: FrozenClock
+) -> None:
+    """Past ``expires_at`` the recipient gets neither the attachment nor its blobs, sweeper or not."""
+    alice, bob = await sign_up(vault, keys), await sign_up(vault, keys)
+    to_bob, _ = await connect(vault, keys, alice, bob)
+    item, _ = await make_card(vault, alice)
+    attached = await attachment(vault, alice, b"encrypted blocks")
+    linked = await link(vault, alice, item["id"], attached, encrypted_value=alice.encrypt("file key"))
+    assert linked.status_code == 200, linked.text
+    slots = {s["name"]: s for s in linked.json()["slots"]}
+    plain = {"vin": "VIN-123", "make": "Saab", "scan": "file key"}
+    deadline = clock.now() + timedelta(minutes=5)
+    await share_card(vault, alice, to_bob["id"], item["id"], slots, plain, expires_at=isoformat(deadline))
+    seen = await vault.get(f"/direct/attachments/{attached}", headers=bob.headers)
+    assert seen.status_code == 200, seen.text
+    main = seen.json()["attachment"]["main"]
+    blob = await vault.get(f"/direct/blobs/{main['id']}", headers=bob.headers)
+    assert (blob.status_code, blob.content) == (200, b"encrypted blocks")
+
+    clock.advance(5 * 60 + 1)
+    assert code(await vault.get(f"/direct/attachments/{attached}", headers=bob.headers))[0] == 404
+    assert code(await vault.get(f"/direct/blobs/{main['id']}", headers=bob.headers))[0] == 404
+    # The owner still has it.
+    owned = await vault.get(f"/direct/blobs/{main['id']}", headers=alice.headers)
+    assert (owned.status_code, owned.content) == (200, b"encrypted blocks")
