@@ -38,7 +38,7 @@ const CODES: Record<string, string> = {
   code_expired: "That code has expired. Ask for a new one.",
   no_pending_verification: "No code is pending. Ask for a new one.",
   attachment_too_large: "This file is larger than the server accepts for an attachment.",
-  storage_quota_exceeded: "Your storage is full: remove some attachments first.",
+  storage_quota_exceeded: "Your storage is full: remove some cards, shares or attachments first.",
   email_already_verified: "Your email address is already verified.",
   invalid_email: "That email address is not valid.",
   keys_changed: "Your keys changed on another device while this one was working. Nothing was changed; try again.",

@@ -7,7 +7,7 @@
   expiry, and deletion of the card, slot or account stop reads at once (the rows stop matching) and leave
   the blobs to the collector (``garbage.py``), which the deleting transaction wakes on commit.
 - Limits: ``attachment_max_bytes`` per blob (413 ``attachment_too_large``), ``blob_quota_bytes`` per user
-  over every announced or stored blob (422 ``storage_quota_exceeded``).
+  over every announced or stored blob (413 ``storage_quota_exceeded``, as for every quota of stored bytes).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.errors import AppError, conflict, invalid, not_found
 from strongroom.kit.ids import new_id
+from strongroom.kit.quotas import storage_quota_exceeded
 from strongroom.kit.settings import Settings
 from strongroom.vault.attachments import garbage
 from strongroom.vault.attachments import repository as repo
@@ -67,7 +68,7 @@ async def announce(
             413, "attachment_too_large", f"an attachment holds at most {settings.attachment_max_bytes} bytes"
         )
     if await repo.stored_bytes(session, principal.user_id) + size > settings.blob_quota_bytes:
-        raise invalid("storage_quota_exceeded", f"storage quota of {settings.blob_quota_bytes} bytes reached")
+        raise storage_quota_exceeded(settings.blob_quota_bytes)
     blob = Blob(id=new_id(), user_id=principal.user_id, byte_size=size, state="pending", created_at=now)
     session.add(blob)
     await session.flush()
