@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,22 @@ async def test_export_and_restore_into_another_account(
     assert cards["My car"].values["vin"] == "V1"
     assert sum(1 for c in await carol.cards() if c.label == "My car") == 2  # alice's and the one bob shared
     assert (await alice.card(wifi.id)).values["ssid"] == "home-net"
+
+
+async def test_attached_files_are_not_restored_as_slots_without_a_file(
+    alice: Strongroom, carol: Strongroom, tmp_path: Path
+) -> None:
+    """An export holds card values, not attached files: an import restores the rest of the card and counts
+    the attachments it left out, instead of making a slot whose file key opens nothing."""
+    card = await alice.create_card("note", "Papers", {"note": "see the scan"})
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(b"%PDF scan")
+    await alice.attach_file(card.id, source, label="Scan")
+    exported = io.BytesIO()
+    await alice.export(exported, PASSPHRASE, iterations=FAST)
+    exported.seek(0)
+    summary = await carol.import_export(exported, PASSPHRASE)
+    assert (summary.cards, summary.attachments_left_out) == (1, 1)
+    [restored] = [c for c in await carol.cards() if c.label == "Papers"]
+    assert restored.values["note"] == "see the scan"
+    assert [s.slot_type_name for s in restored.slots if s.slot_type_name == "attachment"] == []

@@ -98,3 +98,8 @@ def import_(
             auth_path, url, keystore_url, vault_url, lambda client: client.import_export(handle, passphrase)
         )
     note(f"Imported {summary.cards} cards and {summary.templates} templates from {source}.")
+    if summary.attachments_left_out:
+        note(
+            f"Left out {summary.attachments_left_out} attached files: an export holds card values, not files"
+            " (save them with `items get-attachment` and attach them again)."
+        )

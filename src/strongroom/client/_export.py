@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
+from strongroom.client._attachments import ATTACHMENT_SLOT_TYPE
 from strongroom.client._core import iso
 from strongroom.client._errors import AcceptanceRequired, ShareUnavailable
 from strongroom.client._export_file import EXPORT_VERSION, ITERATIONS, ExportError, ExportReader, ExportWriter
@@ -23,10 +24,12 @@ __all__ = ["ExportError", "ExportFlows", "ImportSummary"]
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """What an import created: cards (own and formerly received ones) and templates."""
+    """What an import created: cards (own and formerly received ones) and templates; and how many
+    attachment slots it left out (an export holds card values, not attached files)."""
 
     cards: int
     templates: int
+    attachments_left_out: int = 0
 
 
 def _slots(card: Card) -> list[dict[str, Any]]:
@@ -162,7 +165,8 @@ class ExportFlows(TaskFlows):
 
         The whole file is verified first: :class:`ExportError` for a wrong export passphrase, an altered
         or truncated file, or an unknown version, and then nothing is created. Received cards come in as
-        the caller's own cards (a ``note`` template when theirs is unknown here).
+        the caller's own cards (a ``note`` template when theirs is unknown here). Attachment slots are left
+        out and counted (``attachments_left_out``): the file holds their keys, not the files.
         """
         self._ring()
         reader = ExportReader(source, passphrase)
@@ -170,7 +174,7 @@ class ExportFlows(TaskFlows):
         known = {t.name for t in await self.templates()}
         templates = 0
         batch: list[tuple[str, str, list[SlotInput]]] = []
-        cards = 0
+        cards = left_out = 0
         for record in reader.records():
             kind = record["type"]
             if kind == "template" and record.get("name") not in known:
@@ -191,6 +195,10 @@ class ExportFlows(TaskFlows):
                 templates += 1
             elif kind in ("card", "received_card"):
                 template = record.get("template") if kind == "card" else None
+                slots = [slot for slot in record.get("slots") or [] if isinstance(slot, dict)]
+                # An attachment slot's value is a file key; without the file it would open nothing.
+                kept = [slot for slot in slots if slot.get("slot_type_name") != ATTACHMENT_SLOT_TYPE]
+                left_out += len(slots) - len(kept)
                 batch.append(
                     (
                         template if isinstance(template, str) and template in known else "note",
@@ -202,8 +210,7 @@ class ExportFlows(TaskFlows):
                                 label=slot.get("label"),
                                 slot_type_name=slot.get("slot_type_name"),
                             )
-                            for slot in record.get("slots") or []
-                            if isinstance(slot, dict)
+                            for slot in kept
                         ],
                     )
                 )
@@ -211,7 +218,7 @@ class ExportFlows(TaskFlows):
                     cards += await self._create_cards(batch)
                     batch = []
         cards += await self._create_cards(batch)
-        return ImportSummary(cards=cards, templates=templates)
+        return ImportSummary(cards=cards, templates=templates, attachments_left_out=left_out)
 
     async def _create_cards(self, batch: list[tuple[str, str, list[SlotInput]]]) -> int:
         await asyncio.gather(*(self.create_card(template, label, slots) for template, label, slots in batch))

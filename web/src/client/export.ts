@@ -18,6 +18,8 @@ export interface ExportCounts {
 export interface ImportSummary {
   cards: number;
   templates: number;
+  /** Attachment slots left out: an export holds card values (a file's key), not the attached files. */
+  attachmentsLeftOut: number;
 }
 
 /** Cards created at a time on import: enough to overlap the round trips, few enough not to flood the Vault. */
@@ -116,7 +118,7 @@ export async function importExport(core: Core, data: Uint8Array, passphrase: str
   core.step(flow, "Deriving the export key and verifying the whole file", true);
   const records = await readExport(data, passphrase);
   const known = new Set((await templates(core)).map((t) => t.name));
-  const summary: ImportSummary = { cards: 0, templates: 0 };
+  const summary: ImportSummary = { cards: 0, templates: 0, attachmentsLeftOut: 0 };
   let batch: Parameters<typeof createCard>[] = [];
   const flush = async (): Promise<void> => {
     core.step(flow, `Creating cards (${summary.cards + batch.length} so far)`);
@@ -133,8 +135,10 @@ export async function importExport(core: Core, data: Uint8Array, passphrase: str
       summary.templates += 1;
     } else if (record.type === "card" || record.type === "received_card") {
       const template = record.type === "card" ? text(record.template) : null;
-      const slots = slotsOf(record)
-        .filter((s) => text(s.name) || text(s.label))
+      const all = slotsOf(record).filter((s) => text(s.name) || text(s.label));
+      const kept = all.filter((s) => text(s.slot_type_name) !== "attachment"); // a file key without its file
+      summary.attachmentsLeftOut += all.length - kept.length;
+      const slots = kept
         .map((s) => ({ name: text(s.name) ?? text(s.label)!, value: text(s.value), label: text(s.label) ?? undefined, slotTypeName: text(s.slot_type_name) ?? undefined }));
       batch.push([core, template !== null && known.has(template) ? template : "note", text(record.label) || "Imported card", slots]);
       if (batch.length === IMPORT_BATCH) await flush();

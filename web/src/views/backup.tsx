@@ -99,7 +99,10 @@ function ImportForm(): preact.JSX.Element {
     const summary = await action.run(async () => importExport(core, new Uint8Array(await file.arrayBuffer()), passphrase));
     if (summary) {
       setPassphrase("");
-      setDone(`Imported ${summary.cards} card(s) and ${summary.templates} template(s) from ${file.name}.`);
+      const leftOut = summary.attachmentsLeftOut
+        ? ` Left out ${summary.attachmentsLeftOut} attached file(s): an export holds card values, not files.`
+        : "";
+      setDone(`Imported ${summary.cards} card(s) and ${summary.templates} template(s) from ${file.name}.${leftOut}`);
     }
   };
   const refused = action.error instanceof ExportError;
