@@ -303,7 +303,8 @@ def test_share_reads_for_the_owner_and_the_note_for_the_recipient(
         .filter(has_text=" shared it on with ")
     )
     expect(on_shares).to_have_count(1, timeout=SLOW)
-    assert len(reads.all_inner_texts()) > 1
+    # Carol's second read (to pass it on) came within share_read_event_window of the first: one event.
+    expect(reads).to_have_count(1)
     assert all(text.startswith("Carol read it on ") for text in reads.all_inner_texts())
     expect(on_shares).to_contain_text("Carol shared it on with someone you are not connected with")
     on_reads = on_shares.get_by_role(

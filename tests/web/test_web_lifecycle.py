@@ -222,7 +222,7 @@ def test_change_passphrase_wrong_then_right(browser: Browser, server: WebServer,
     assert set(body) == fields(CredentialsUpdate)
     assert body["end_other_sessions"] is True
     # ... and the Vault's other sessions end too, right after.
-    assert [m for m, u, _ in erin.sent if urllib.parse.urlsplit(u).path == "/vault/sessions"] == ["DELETE"]
+    assert "DELETE" in [m for m, u, _ in erin.sent if urllib.parse.urlsplit(u).path == "/vault/sessions"]
 
     assert not logs_in(browser, server, erin.secret_key, erin.passphrase)
     assert logs_in(browser, server, erin.secret_key, NEW_PASSPHRASE)
