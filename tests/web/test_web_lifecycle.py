@@ -208,12 +208,19 @@ def test_change_passphrase_wrong_then_right(browser: Browser, server: WebServer,
     form.get_by_role("button", name="Change passphrase").click()
     expect(form.get_by_role("alert")).to_have_text("The two new passphrases differ.")
     form.get_by_label("Repeat new passphrase").fill(NEW_PASSPHRASE)
-    form.get_by_label("Log out my other sessions").check()
+    ends_others = form.get_by_label("Log out my other sessions")
+    expect(ends_others).to_have_accessible_name(re.compile(r"\(Keystore and Vault: "))
+    ends_others.check()
     username = erin.secret_key.split(".")[1]
     assert logs_in(browser, server, erin.secret_key, erin.passphrase)  # another device, left logged in
     assert keystore_sessions(server, username) >= 2
     form.get_by_role("button", name="Change passphrase").click()
-    expect(form.get_by_role("status")).to_have_text(re.compile("Passphrase changed"), timeout=SLOW)
+    # The page says what it did: the other sessions of both services ended, not the Keystore's only.
+    expect(form.get_by_role("status")).to_have_text(
+        "Passphrase changed: use the new one from now on."
+        " Your other sessions, Keystore and Vault, were ended.",
+        timeout=SLOW,
+    )
     shot(page, "20-passphrase-changed")
     assert credential_rows(server) != before
     assert keystore_sessions(server, username) == 1  # the others ended with the change
@@ -252,7 +259,10 @@ def test_rotate_the_secret_key(browser: Browser, server: WebServer, erin: Accoun
     form.get_by_label("I have saved my new emergency kit").check()
     shot(page, "21-new-secret-key")
     switch.click()
-    expect(form.get_by_role("status")).to_have_text(re.compile("Your secret key was replaced"), timeout=SLOW)
+    # Other sessions were left alone (the box stayed unchecked), and the page does not claim otherwise.
+    expect(form.get_by_role("status")).to_have_text(
+        "Your secret key was replaced: the old one no longer opens your account.", timeout=SLOW
+    )
     expect(form.get_by_label("Your new secret key")).to_have_count(0)  # shown once
 
     assert logs_in(browser, server, new_key, erin.passphrase)
