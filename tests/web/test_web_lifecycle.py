@@ -12,14 +12,13 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 from pydantic import BaseModel
 
 from strongroom.keystore.lifecycle.schemas import (
@@ -30,6 +29,7 @@ from strongroom.keystore.lifecycle.schemas import (
     RewrappedSpaceKey,
 )
 from tests.security.dump import DatabaseDump, DatabaseReader
+from tests.web.conftest import Pages
 from tests.web.pages import (
     SLOW,
     Person,
@@ -46,7 +46,7 @@ from tests.web.pages import (
     shot,
     sign_up,
 )
-from tests.web.server import WebServer, start_server, wait_for_mail
+from tests.web.server import WebServer, wait_for_mail
 
 pytestmark = pytest.mark.e2e
 
@@ -57,16 +57,6 @@ OWN = "canary-erins-own-note-5b1c77"
 RECEIVED = "canary-from-frank-2ad4e0"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    base = tmp_path_factory.mktemp("web-lifecycle")
-    running = start_server(base / "data", base / "server.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 @dataclass
 class Account:
     """Erin's page and what opens her account now (the tests change both)."""
@@ -74,20 +64,16 @@ class Account:
     page: Page
     secret_key: str
     passphrase: str
-    contexts: list[BrowserContext]
     # Every request Erin's page sent (method, URL, body) and every secret she used: none may be in one.
     sent: list[tuple[str, str, str]] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
 
 
 @pytest.fixture(scope="module")
-def erin(browser: Browser, server: WebServer) -> Iterator[Account]:
+def erin(pages: Pages, server: WebServer) -> Account:
     """Frank invites Erin; she signs up from the mailed link and accepts; Frank shares a card with her, and
     she has one card of her own."""
-    contexts = [browser.new_context(accept_downloads=True) for _ in range(2)]
-    for context in contexts:
-        context.set_default_timeout(30_000)
-    frank, page = (c.new_page() for c in contexts)
+    frank, page = pages.new(accept_downloads=True), pages.new(accept_downloads=True)
     sent: list[tuple[str, str, str]] = []
     page.on("request", lambda r: sent.append((r.method, r.url, r.post_data or "")))
     frank.goto(f"{server.url}/")
@@ -100,11 +86,7 @@ def erin(browser: Browser, server: WebServer) -> Iterator[Account]:
     create_card(frank, "Note", "From Frank", {"Note": RECEIVED})
     share_card(frank, "From Frank", "Erin")
     create_card(page, "Note", "Erin's locker", {"Note": OWN})
-    try:
-        yield Account(page, key, ERIN.passphrase, contexts, sent, {key, ERIN.passphrase, NEW_PASSPHRASE})
-    finally:
-        for context in contexts:
-            context.close()
+    return Account(page, key, ERIN.passphrase, sent, {key, ERIN.passphrase, NEW_PASSPHRASE})
 
 
 def security_form(page: Page, name: str) -> Locator:
