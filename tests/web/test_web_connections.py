@@ -11,7 +11,6 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from strongroom import crypto
 from tests.e2e.conftest import Shell
+from tests.web.conftest import Pages
 from tests.web.pages import (
     SLOW,
     Person,
@@ -32,7 +32,7 @@ from tests.web.pages import (
     share_card,
     sign_up,
 )
-from tests.web.server import WebServer, start_server, wait_for_mail
+from tests.web.server import WebServer, wait_for_mail
 
 pytestmark = pytest.mark.e2e
 
@@ -42,26 +42,9 @@ TASKS_DONE = re.compile(r"Keystore cleaned up \([1-9]\d* key\(s\) deleted\)")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    base = tmp_path_factory.mktemp("web-connections")
-    running = start_server(base / "data", base / "server.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def alice(browser: Browser, server: WebServer) -> Iterator[Page]:
-    context = browser.new_context()
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    page.goto(f"{server.url}/")
-    sign_up(page, ALICE)
-    try:
-        yield page
-    finally:
-        context.close()
+def alice(pages: Pages) -> Page:
+    page, _ = pages.signed_up(ALICE)
+    return page
 
 
 def cli_peer(server: WebServer, alice: Page, folder: Path, name: str) -> tuple[Shell, str]:

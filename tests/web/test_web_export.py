@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Shell
+from tests.web.conftest import Pages
 from tests.web.pages import (
     SLOW,
     Person,
@@ -26,9 +26,8 @@ from tests.web.pages import (
     open_card,
     open_incoming,
     share_card,
-    sign_up,
 )
-from tests.web.server import WebServer, start_server, wait_for_mail
+from tests.web.server import WebServer, wait_for_mail
 
 pytestmark = pytest.mark.e2e
 
@@ -40,26 +39,9 @@ PLANS = 'Ünïcode ✓, "quotes" and a \\ backslash'  # JSON escapes both ways
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    base = tmp_path_factory.mktemp("web-export")
-    running = start_server(base / "data", base / "server.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def alice(browser: Browser, server: WebServer) -> Iterator[Page]:
-    context = browser.new_context(accept_downloads=True)
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    page.goto(f"{server.url}/")
-    sign_up(page, ALICE)
-    try:
-        yield page
-    finally:
-        context.close()
+def alice(pages: Pages) -> Page:
+    page, _ = pages.signed_up(ALICE, accept_downloads=True)
+    return page
 
 
 @pytest.fixture(scope="module")

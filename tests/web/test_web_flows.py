@@ -9,17 +9,17 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from strongroom import crypto
 from tests.e2e.conftest import Shell
 from tests.security.leaks import NeedleSet
+from tests.web.conftest import Pages
 from tests.web.pages import (
     SLOW,
     Person,
@@ -37,7 +37,7 @@ from tests.web.pages import (
     shot,
     sign_up,
 )
-from tests.web.server import WebServer, start_server, wait_for_mail
+from tests.web.server import WebServer, wait_for_mail
 
 pytestmark = pytest.mark.e2e
 
@@ -52,34 +52,18 @@ CANARIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    base = tmp_path_factory.mktemp("web")
-    running = start_server(base / "data", base / "server.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 @dataclass
 class Browsers:
     alice: Page
     bob: Page
     alice_key: str
     bob_key: str
-    contexts: list[BrowserContext]
 
 
 @pytest.fixture(scope="module")
-def people(
-    browser: Browser, server: WebServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Browsers]:
+def people(pages: Pages, server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> Browsers:
     """Alice signs up and invites Bob by mail; Bob opens the mailed link, signs up there and accepts."""
-    contexts = [browser.new_context(accept_downloads=True) for _ in range(2)]
-    for context in contexts:
-        context.set_default_timeout(30_000)
-    alice, bob = (c.new_page() for c in contexts)
+    alice, bob = pages.new(accept_downloads=True), pages.new(accept_downloads=True)
     alice.goto(f"{server.url}/")
     alice_key = sign_up(alice, ALICE, kit_dir=tmp_path_factory.mktemp("kit"), screenshots=True)
     invite(alice, BOB.email, "Bob")
@@ -92,11 +76,7 @@ def people(
     shot(bob, "04-accept-invitation")
     accept_invitation(bob, "Alice")
     expect(bob.get_by_role("heading", name="Alice")).to_be_visible(timeout=SLOW)
-    try:
-        yield Browsers(alice, bob, alice_key, bob_key, contexts)
-    finally:
-        for context in contexts:
-            context.close()
+    return Browsers(alice, bob, alice_key, bob_key)
 
 
 def test_fingerprints_match_side_by_side(people: Browsers) -> None:

@@ -12,14 +12,13 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 from pydantic import BaseModel
 
 from strongroom.keystore.lifecycle.schemas import (
@@ -30,6 +29,7 @@ from strongroom.keystore.lifecycle.schemas import (
     RewrappedSpaceKey,
 )
 from tests.security.dump import DatabaseDump, DatabaseReader
+from tests.web.conftest import Pages
 from tests.web.pages import (
     SLOW,
     Person,
@@ -46,7 +46,7 @@ from tests.web.pages import (
     shot,
     sign_up,
 )
-from tests.web.server import WebServer, start_server, wait_for_mail
+from tests.web.server import WebServer, wait_for_mail
 
 pytestmark = pytest.mark.e2e
 
@@ -57,16 +57,6 @@ OWN = "canary-erins-own-note-5b1c77"
 RECEIVED = "canary-from-frank-2ad4e0"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    base = tmp_path_factory.mktemp("web-lifecycle")
-    running = start_server(base / "data", base / "server.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 @dataclass
 class Account:
     """Erin's page and what opens her account now (the tests change both)."""
@@ -74,20 +64,16 @@ class Account:
     page: Page
     secret_key: str
     passphrase: str
-    contexts: list[BrowserContext]
     # Every request Erin's page sent (method, URL, body) and every secret she used: none may be in one.
     sent: list[tuple[str, str, str]] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
 
 
 @pytest.fixture(scope="module")
-def erin(browser: Browser, server: WebServer) -> Iterator[Account]:
+def erin(pages: Pages, server: WebServer) -> Account:
     """Frank invites Erin; she signs up from the mailed link and accepts; Frank shares a card with her, and
     she has one card of her own."""
-    contexts = [browser.new_context(accept_downloads=True) for _ in range(2)]
-    for context in contexts:
-        context.set_default_timeout(30_000)
-    frank, page = (c.new_page() for c in contexts)
+    frank, page = pages.new(accept_downloads=True), pages.new(accept_downloads=True)
     sent: list[tuple[str, str, str]] = []
     page.on("request", lambda r: sent.append((r.method, r.url, r.post_data or "")))
     frank.goto(f"{server.url}/")
@@ -100,11 +86,7 @@ def erin(browser: Browser, server: WebServer) -> Iterator[Account]:
     create_card(frank, "Note", "From Frank", {"Note": RECEIVED})
     share_card(frank, "From Frank", "Erin")
     create_card(page, "Note", "Erin's locker", {"Note": OWN})
-    try:
-        yield Account(page, key, ERIN.passphrase, contexts, sent, {key, ERIN.passphrase, NEW_PASSPHRASE})
-    finally:
-        for context in contexts:
-            context.close()
+    return Account(page, key, ERIN.passphrase, sent, {key, ERIN.passphrase, NEW_PASSPHRASE})
 
 
 def security_form(page: Page, name: str) -> Locator:
@@ -208,12 +190,19 @@ def test_change_passphrase_wrong_then_right(browser: Browser, server: WebServer,
     form.get_by_role("button", name="Change passphrase").click()
     expect(form.get_by_role("alert")).to_have_text("The two new passphrases differ.")
     form.get_by_label("Repeat new passphrase").fill(NEW_PASSPHRASE)
-    form.get_by_label("Log out my other sessions").check()
+    ends_others = form.get_by_label("Log out my other sessions")
+    expect(ends_others).to_have_accessible_name(re.compile(r"\(Keystore and Vault: "))
+    ends_others.check()
     username = erin.secret_key.split(".")[1]
     assert logs_in(browser, server, erin.secret_key, erin.passphrase)  # another device, left logged in
     assert keystore_sessions(server, username) >= 2
     form.get_by_role("button", name="Change passphrase").click()
-    expect(form.get_by_role("status")).to_have_text(re.compile("Passphrase changed"), timeout=SLOW)
+    # The page says what it did: the other sessions of both services ended, not the Keystore's only.
+    expect(form.get_by_role("status")).to_have_text(
+        "Passphrase changed: use the new one from now on."
+        " Your other sessions, Keystore and Vault, were ended.",
+        timeout=SLOW,
+    )
     shot(page, "20-passphrase-changed")
     assert credential_rows(server) != before
     assert keystore_sessions(server, username) == 1  # the others ended with the change
@@ -252,7 +241,10 @@ def test_rotate_the_secret_key(browser: Browser, server: WebServer, erin: Accoun
     form.get_by_label("I have saved my new emergency kit").check()
     shot(page, "21-new-secret-key")
     switch.click()
-    expect(form.get_by_role("status")).to_have_text(re.compile("Your secret key was replaced"), timeout=SLOW)
+    # Other sessions were left alone (the box stayed unchecked), and the page does not claim otherwise.
+    expect(form.get_by_role("status")).to_have_text(
+        "Your secret key was replaced: the old one no longer opens your account.", timeout=SLOW
+    )
     expect(form.get_by_label("Your new secret key")).to_have_count(0)  # shown once
 
     assert logs_in(browser, server, new_key, erin.passphrase)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.pages import SLOW, Person, create_card, log_in, nav, shot, sign_up
-from tests.web.server import WebServer, start_server
+from tests.web.conftest import Pages
+from tests.web.pages import SLOW, Person, create_card, log_in, nav, shot
+from tests.web.server import WebServer
 
 pytestmark = pytest.mark.e2e
 
@@ -20,27 +20,10 @@ CANARY = "canary-locker-combination-93e1"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    base = tmp_path_factory.mktemp("web-session")
-    running = start_server(base / "data", base / "server.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def dana(browser: Browser, server: WebServer) -> Iterator[tuple[Page, str]]:
-    context = browser.new_context()
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    page.goto(f"{server.url}/")
-    key = sign_up(page, DANA)
+def dana(pages: Pages) -> tuple[Page, str]:
+    page, key = pages.signed_up(DANA)
     create_card(page, "Note", "Locker", {"Note": CANARY})
-    try:
-        yield page, key
-    finally:
-        context.close()
+    return page, key
 
 
 def test_lock_forgets_the_keys_and_the_passphrase_unlocks(dana: tuple[Page, str]) -> None:

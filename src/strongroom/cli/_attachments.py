@@ -6,7 +6,7 @@ bar shows on stderr when it is a terminal and the file is large.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,6 +20,7 @@ from strongroom.cli._context import (
     OutputOpt,
     UrlOpt,
     VaultUrlOpt,
+    act,
     logged_in,
     run,
 )
@@ -32,7 +33,7 @@ from strongroom.cli._shares import ShareArg
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from strongroom.client import Card, CardSlot, TransferProgress
+    from strongroom.client import Card, CardSlot, Strongroom, TransferProgress
 
 __all__ = ["register_items", "register_shares"]
 
@@ -86,7 +87,29 @@ def _attachment_slot(slots: tuple[CardSlot, ...], slot: str, where: str) -> Card
     return chosen
 
 
-def _saved(out: Path, size: int, output: Format) -> None:
+_SlotsOf = Callable[["Strongroom"], Awaitable[tuple[tuple["CardSlot", ...], str]]]
+"""Finds the card's slots and the words that name the card in a message (``card Locker``)."""
+
+
+def _download(
+    slots_of: _SlotsOf,
+    slot: str,
+    out: Path,
+    output: Format,
+    auth_path: Path | None,
+    url: str | None,
+    keystore_url: str | None,
+    vault_url: str | None,
+) -> None:
+    """Download and decrypt the file of ``slot`` (a slot of what ``slots_of`` finds) to ``out``."""
+
+    async def download(client: Strongroom) -> int:
+        slots, where = await slots_of(client)
+        chosen = _attachment_slot(slots, slot, where)
+        with _bar("downloading and decrypting") as progress:
+            return await client.download_attachment(chosen, out, progress=progress)
+
+    size = act(auth_path, url, keystore_url, vault_url, download)
     render("Attachment", {"path": str(out), "size": size}, output=output)
 
 
@@ -138,14 +161,11 @@ def get_attachment(
 ) -> None:
     """Download and decrypt the file of an attachment slot of one of your cards."""
 
-    async def go() -> int:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            card = await find_card(client, item)
-            chosen = _attachment_slot(card.slots, slot, f"card {card.label or card.id}")
-            with _bar("downloading and decrypting") as progress:
-                return await client.download_attachment(chosen, out, progress=progress)
+    async def slots_of(client: Strongroom) -> tuple[tuple[CardSlot, ...], str]:
+        card = await find_card(client, item)
+        return card.slots, f"card {card.label or card.id}"
 
-    _saved(out, run(go()), output)
+    _download(slots_of, slot, out, output, auth_path, url, keystore_url, vault_url)
 
 
 def get_shared_attachment(
@@ -160,15 +180,11 @@ def get_shared_attachment(
 ) -> None:
     """Download and decrypt the file of an attachment slot of a card shared with you."""
 
-    async def go() -> int:
-        async with logged_in(auth_path, url, keystore_url, vault_url) as (client, _):
-            found = await find_share(client, share)
-            shared = await client.read_share(found.id)
-            chosen = _attachment_slot(shared.slots, slot, f"share {found.id}")
-            with _bar("downloading and decrypting") as progress:
-                return await client.download_attachment(chosen, out, progress=progress)
+    async def slots_of(client: Strongroom) -> tuple[tuple[CardSlot, ...], str]:
+        found = await find_share(client, share)
+        return (await client.read_share(found.id)).slots, f"share {found.id}"
 
-    _saved(out, run(go()), output)
+    _download(slots_of, slot, out, output, auth_path, url, keystore_url, vault_url)
 
 
 def register_items(items: typer.Typer) -> None:

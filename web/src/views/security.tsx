@@ -44,7 +44,7 @@ function ChangePassphrase(): preact.JSX.Element {
       setCurrent("");
       setNext("");
       setRepeat("");
-      setDone(`Passphrase changed: use the new one from now on.${endOthers ? " Your other Keystore sessions were ended." : ""}`);
+      setDone(`Passphrase changed: use the new one from now on.${endOthers ? " Your other sessions, Keystore and Vault, were ended." : ""}`);
     }
   };
   return (
@@ -61,7 +61,7 @@ function ChangePassphrase(): preact.JSX.Element {
       </Field>
       <label class="check">
         <input type="checkbox" checked={endOthers} onChange={(e) => setEndOthers(e.currentTarget.checked)} />
-        Log out my other sessions (their Keystore sessions end: they log in with the new passphrase)
+        Log out my other sessions (Keystore and Vault: they log in again with the new passphrase)
       </label>
       {problem ? (
         <p class="error" role="alert">
@@ -109,7 +109,7 @@ function RotateSecretKey(): preact.JSX.Element {
       if (remembered) rememberSecretKey(pending);
       setPending(null);
       setPassphrase("");
-      setDone(`Your secret key was replaced: the old one no longer opens your account.${endOthers ? " Your other Keystore sessions were ended." : ""}`);
+      setDone(`Your secret key was replaced: the old one no longer opens your account.${endOthers ? " Your other sessions, Keystore and Vault, were ended." : ""}`);
     }
   };
   return (
@@ -135,7 +135,7 @@ function RotateSecretKey(): preact.JSX.Element {
           </Field>
           <label class="check">
             <input type="checkbox" checked={endOthers} onChange={(e) => setEndOthers(e.currentTarget.checked)} />
-            Log out my other sessions (their Keystore sessions end: they log in with the new secret key)
+            Log out my other sessions (Keystore and Vault: they log in again with the new secret key)
           </label>
           <label class="check">
             <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} />
@@ -168,7 +168,7 @@ function RotateKeys(): preact.JSX.Element {
     const count = await action.run(() => rotateKeys(core, passphrase));
     if (count !== undefined) {
       setPassphrase("");
-      setDone(`Rotated the key encryption key: ${count} keys re-wrapped; your other sessions were ended.`);
+      setDone(`Rotated the key encryption key: ${count} keys re-wrapped; your other sessions, Keystore and Vault, were ended.`);
     }
   };
   return (
