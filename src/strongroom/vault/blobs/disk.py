@@ -6,8 +6,9 @@ complete. File I/O runs in worker threads so that the event loop keeps serving o
 
 Each write also starts the kernel writing those pages out (Linux ``sync_file_range``, which Python's ``os``
 lacks): the disk then works while the rest of the upload arrives, and the closing ``fsync`` waits for
-little more than the last batch. Without it the kernel left the whole file dirty and that ``fsync`` wrote
-every byte after the last one was received (about 0.1 s of a 0.7 s 200 MiB upload, none of it overlapped).
+little more than the last batch. Left to itself the kernel keeps the whole file dirty, and that ``fsync``
+writes every byte after the last one has arrived (about 0.1 s of a 0.7 s 200 MiB upload, none of it
+overlapped).
 It is only a hint: the ``fsync`` before the rename is still what makes the blob durable.
 """
 
