@@ -1,8 +1,11 @@
-"""The server's connections over real sockets: no Nagle floor, slow heads cut off, a connection cap."""
+"""The server's connections over real sockets: no Nagle floor, slow heads cut off, a connection cap, request
+bodies handed on intact."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +28,17 @@ async def _hello(_: Request) -> JSONResponse:
     return JSONResponse({"hello": "world"})
 
 
+async def _digest(request: Request) -> JSONResponse:
+    """The body's SHA-256 and the types of the pieces it came in; it waits before reading, so that pieces
+    pile up in the server first."""
+    await asyncio.sleep(0.2)
+    digest, types = hashlib.sha256(), set()
+    async for piece in request.stream():
+        digest.update(piece)
+        types.add(type(piece).__name__)
+    return JSONResponse({"sha256": digest.hexdigest(), "types": sorted(types)})
+
+
 @asynccontextmanager
 async def running(
     tmp_path: Path, *, header_timeout: float = 10.0, max_connections: int = 1000
@@ -34,7 +48,7 @@ async def running(
     The listening socket is bound the way uvicorn binds it for worker processes (protocol number 0, which
     asyncio's own TCP_NODELAY skips), so the tests see what a worker's connections get.
     """
-    app = Starlette(routes=[Route("/", _hello)])
+    app = Starlette(routes=[Route("/", _hello), Route("/digest", _digest, methods=["POST"])])
     config = server_config(
         app,
         Settings(data_dir=tmp_path, port=0, header_timeout=header_timeout, max_connections=max_connections),
@@ -106,6 +120,28 @@ async def test_connections_beyond_the_cap_are_refused_and_the_others_served(tmp_
         assert r.status_code == 200
         for _, w in held[1:]:
             w.close()
+
+
+async def test_a_body_arrives_intact_in_pieces_taken_at_once_or_piled_up(tmp_path: Path) -> None:
+    # Small pieces first, while the app is not reading yet (several arrive before it takes one), then
+    # large ones read as they come.
+    pieces = [os.urandom(10_000) for _ in range(20)] + [os.urandom(1 << 20) for _ in range(3)]
+    body = b"".join(pieces)
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /digest HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        for piece in pieces:
+            writer.write(piece)
+            await writer.drain()
+            await asyncio.sleep(0.005)
+        answer = await _read_all(reader, 10)
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert f'"sha256":"{hashlib.sha256(body).hexdigest()}"'.encode() in answer
+    assert b'"types":["bytes"]' in answer
 
 
 def _sequential_seconds(url: str, count: int = 20) -> list[float]:

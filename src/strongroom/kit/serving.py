@@ -8,6 +8,11 @@
   that many seconds of connecting, or of its request's first byte, gets 408 and is closed. Idle keep-alive
   connections are closed by uvicorn's keep-alive timeout.
 - A cap on open connections per process (``max_connections``): one more is answered 503 and closed at once.
+- Request body pieces handed on as they arrive. uvicorn appends each piece the connection reads to a
+  ``bytearray`` and gives the app ``bytes()`` of it: two copies of every byte of an upload, on the event
+  loop (a 200 MiB attachment arrives in about 800 pieces of 256 KiB, each read by the app before the next
+  one comes). A piece arriving while nothing is waiting is kept as the ``bytes`` object it came in, which
+  ``bytes()`` returns as it is; only a piece arriving before the app took the last one is appended.
 - No ``server`` banner.
 """
 
@@ -83,6 +88,15 @@ class HttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._disarm_header_timer()
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        cycle = self.cycle
+        if isinstance(cycle.body, bytes):  # a piece the app has not taken yet: append to a copy of it
+            cycle.body = bytearray(cycle.body)
+        elif not cycle.body:
+            # uvicorn's own step is ``cycle.body += body``; from b"" that is ``body`` itself, not a copy.
+            cycle.body = b""  # type: ignore[assignment]
+        super().on_body(body)
 
     def _arm_header_timer(self) -> None:
         self._header_timer = self.loop.call_later(self._header_timeout, self._header_timed_out)

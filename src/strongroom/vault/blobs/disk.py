@@ -3,18 +3,27 @@
 An upload is written to ``<blob_dir>/.staging/<key>.<random>`` about :data:`READ_CHUNK` at a time,
 flushed to disk, then renamed into place: a rename is atomic, so a blob's file is either absent or
 complete. File I/O runs in worker threads so that the event loop keeps serving other requests.
+
+Each write also starts the kernel writing those pages out (Linux ``sync_file_range``, which Python's ``os``
+lacks): the disk then works while the rest of the upload arrives, and the closing ``fsync`` waits for
+little more than the last batch. Left to itself the kernel keeps the whole file dirty, and that ``fsync``
+writes every byte after the last one has arrived (about 0.1 s of a 0.7 s 200 MiB upload, none of it
+overlapped).
+It is only a hint: the ``fsync`` before the rename is still what makes the blob durable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import secrets
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import cast
 
 import anyio.to_thread
 
@@ -24,15 +33,48 @@ __all__ = ["DiskStore"]
 
 STAGING = ".staging"
 
+IOV_MAX = 1024
+"""The most buffers one ``writev`` takes on Linux (and the smallest limit POSIX allows)."""
+SYNC_FILE_RANGE_WRITE = 2
+"""Start writeback of the range's dirty pages without waiting for it (``<linux/fs.h>``)."""
 
-def _write_all(handle: BinaryIO, chunks: list[bytes]) -> None:
-    handle.writelines(chunks)
+
+def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    function = getattr(ctypes.CDLL(None, use_errno=True), "sync_file_range", None)
+    if function is None:
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return cast("Callable[[int, int, int, int], int]", function)
 
 
-def _finish(handle: BinaryIO, staged: Path, final: Path) -> None:
-    handle.flush()
-    os.fsync(handle.fileno())
-    handle.close()
+_start_writeback = _sync_file_range()
+
+
+def _write_all(fd: int, chunks: list[bytes], offset: int) -> None:
+    """Append ``chunks`` (which start at ``offset``) in one system call, and start writing them out.
+
+    One ``writev`` rather than a write per chunk: every call into the kernel gives up the GIL, and taking it
+    back waits for the event loop thread, busy with the next chunks, to let go of it.
+    """
+    length = sum(map(len, chunks))
+    written = os.writev(fd, chunks) if len(chunks) <= IOV_MAX else 0
+    if written < length:  # many tiny chunks, or a short write (rare for a file): the rest in one piece
+        rest = memoryview(b"".join(chunks))[written:]
+        while rest:
+            rest = rest[os.write(fd, rest) :]
+    if _start_writeback is not None:
+        # A failure (a filesystem without it) only means the closing fsync does all the writing.
+        _start_writeback(fd, offset, length, SYNC_FILE_RANGE_WRITE)
+
+
+def _finish(fd: int, staged: Path, final: Path) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, final)
 
@@ -53,7 +95,7 @@ class DiskStore(BlobStore):
     async def put(self, key: str, chunks: AsyncIterator[bytes], size: int) -> None:
         final = self._path(key)
         staged = self.root / STAGING / f"{key.replace('/', '_')}.{secrets.token_hex(8)}"
-        handle = await anyio.to_thread.run_sync(lambda: staged.open("wb"))
+        fd = await anyio.to_thread.run_sync(os.open, staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         received = 0
         # Chunks are collected as they come (no copying into one buffer) and written together once a
         # READ_CHUNK's worth is there: one write in flight while the next arrives, so disk and network
@@ -71,7 +113,9 @@ class DiskStore(BlobStore):
                 if pending_bytes >= READ_CHUNK:
                     if writing is not None:
                         await writing
-                    writing = asyncio.create_task(anyio.to_thread.run_sync(_write_all, handle, pending))
+                    writing = asyncio.create_task(
+                        anyio.to_thread.run_sync(_write_all, fd, pending, received - pending_bytes)
+                    )
                     pending, pending_bytes = [], 0
             if writing is not None:
                 await writing
@@ -79,13 +123,15 @@ class DiskStore(BlobStore):
             if received != size:
                 raise SizeMismatch(received, over=False)
             if pending:
-                await anyio.to_thread.run_sync(_write_all, handle, pending)
-            await anyio.to_thread.run_sync(_finish, handle, staged, final)
+                await anyio.to_thread.run_sync(_write_all, fd, pending, received - pending_bytes)
+            closing, fd = fd, -1  # _finish closes it, whatever happens
+            await anyio.to_thread.run_sync(_finish, closing, staged, final)
         except BaseException:
             if writing is not None:
                 with contextlib.suppress(BaseException):
                     await writing
-            handle.close()
+            if fd >= 0:
+                os.close(fd)
             staged.unlink(missing_ok=True)
             raise
 
