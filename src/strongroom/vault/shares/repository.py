@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, delete, func, or_, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.pagination import ListParams, paginate
+from strongroom.vault.items.repository import SLOTS_OF_ITEMS
 from strongroom.vault.models import (
     Connection,
     EncryptionSpace,
@@ -41,11 +42,6 @@ _SHARE = select(Share).where(
 )
 _LOCKED_SHARE = _SHARE.with_for_update().execution_options(populate_existing=True)
 _ITEMS = select(Item).where(Item.id.in_(bindparam("ids", expanding=True)))
-_SLOTS = (
-    select(Slot)
-    .where(Slot.item_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Slot.item_id, Slot.ordinal, Slot.id)
-)
 _USERS = select(User).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -328,7 +324,7 @@ async def slots_of_items(session: AsyncSession, item_ids: Iterable[uuid.UUID]) -
     found: dict[uuid.UUID, list[Slot]] = {item_id: [] for item_id in wanted}
     if not wanted:
         return found
-    for slot in (await session.execute(_SLOTS, {"ids": wanted})).scalars():
+    for slot in (await session.execute(SLOTS_OF_ITEMS, {"ids": wanted})).scalars():
         found[slot.item_id].append(slot)
     return found
 
