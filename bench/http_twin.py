@@ -22,7 +22,7 @@ from uvicorn.supervisors import Multiprocess
 from bench.bench_keystore import bare_app as bare_keystore
 from bench.vault_harness import bare_app as bare_vault
 from strongroom.kit.db import create_engine, is_sqlite
-from strongroom.kit.serving import server_config
+from strongroom.kit.serving import server_config, settle_heap
 from strongroom.kit.settings import Settings
 
 
@@ -46,6 +46,7 @@ def app_from_environment() -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        settle_heap()
         try:
             yield
         finally:

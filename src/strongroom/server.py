@@ -26,7 +26,7 @@ from strongroom.kit.errors import error_response
 from strongroom.kit.headers import SecurityHeadersMiddleware
 from strongroom.kit.logging import configure_logging
 from strongroom.kit.migrate import upgrade
-from strongroom.kit.serving import server_config
+from strongroom.kit.serving import server_config, settle_heap
 from strongroom.kit.settings import Services, Settings
 from strongroom.vault.app import create_app as create_vault
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(vault.router.lifespan_context(vault))
             await stack.enter_async_context(keystore.router.lifespan_context(keystore))
+            settle_heap()
             yield
 
     async def health(_: Request) -> JSONResponse:

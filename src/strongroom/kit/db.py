@@ -19,11 +19,13 @@ from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator, Uuid
+
+from strongroom.kit import sqlite_inline
 
 
 def is_sqlite(url: str) -> bool:
@@ -87,10 +89,14 @@ def create_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> 
     SQL parameters are hidden from error messages: they may carry ciphertext or token hashes.
     SQLite gets WAL, enforced foreign keys and a busy timeout (the last resort between processes). Its
     transactions begin ``IMMEDIATE`` (the write lock up front), or, with ``read_only``, deferred on
-    connections that refuse writes (``PRAGMA query_only``): readers run beside each other and the writer.
+    connections that refuse writes (``PRAGMA query_only``) and run on the event loop's own thread
+    (:mod:`strongroom.kit.sqlite_inline`): readers run beside each other and the writer.
     """
     kwargs: dict[str, Any] = {"hide_parameters": True}
-    if is_sqlite(url):
+    if is_sqlite(url) and read_only:
+        # Readers run on the event loop's thread (see kit.sqlite_inline): no thread hop per call.
+        kwargs["async_creator"] = sqlite_inline.connect(make_url(url).database or "")
+    elif is_sqlite(url):
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_size"] = pool_size
@@ -109,7 +115,9 @@ def is_memory_sqlite(url: str) -> bool:
     return is_sqlite(url) and (url.endswith(":memory:") or url.rstrip("/").endswith("sqlite+aiosqlite:"))
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, _: ConnectionPoolEntry, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> None:
     # The driver's own transaction handling is switched off so that the BEGIN below is ours: a write
     # transaction takes the write lock up front, which turns SQLite's deadlock-prone lock upgrade into an
     # orderly wait.
@@ -117,7 +125,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Deleted and overwritten values are zeroed in the file, not left in free space (see scrub_sqlite).
     cursor.execute("PRAGMA secure_delete=ON")
@@ -125,7 +133,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
 
 
 def _sqlite_reader_pragmas(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-    _sqlite_pragmas(dbapi_connection, record)
+    _sqlite_pragmas(dbapi_connection, record, sqlite_inline.READER_BUSY_TIMEOUT_MS)
     cursor = dbapi_connection.cursor()
     # A read transaction that tried to write would upgrade its lock mid-transaction (and fail under
     # concurrency); refusing writes outright makes an undeclared writer fail on its first run instead.

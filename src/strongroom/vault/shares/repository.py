@@ -10,10 +10,11 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from strongroom.kit.pagination import ListParams, paginate
+from strongroom.vault.items.repository import SLOTS_OF_ITEMS
 from strongroom.vault.models import (
     Connection,
     EncryptionSpace,
@@ -26,13 +27,22 @@ from strongroom.vault.models import (
 )
 
 
-def live(now: datetime) -> ColumnElement[bool]:
+def live(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """The share has not expired at ``now``."""
     return or_(Share.expires_at.is_(None), Share.expires_at > now)
 
 
-def _party(user_id: uuid.UUID) -> ColumnElement[bool]:
+def _party(user_id: uuid.UUID | ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
     return or_(Share.sender_id == user_id, Share.recipient_id == user_id)
+
+
+# The statements every share read runs, built once (building one costs more than running it on SQLite).
+_SHARE = select(Share).where(
+    Share.id == bindparam("share_id"), _party(bindparam("user_id")), live(bindparam("now"))
+)
+_LOCKED_SHARE = _SHARE.with_for_update().execution_options(populate_existing=True)
+_ITEMS = select(Item).where(Item.id.in_(bindparam("ids", expanding=True)))
+_USERS = select(User).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
 async def visible_share(
@@ -40,10 +50,8 @@ async def visible_share(
 ) -> Share | None:
     """Live share ``share_id`` if ``user_id`` gave or received it. ``lock``: row lock on PostgreSQL (racing
     updates queue up and each sees the previous one's result)."""
-    stmt = select(Share).where(Share.id == share_id, _party(user_id), live(now))
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    values = {"share_id": share_id, "user_id": user_id, "now": now}
+    return (await session.execute(_LOCKED_SHARE if lock else _SHARE, values)).scalar_one_or_none()
 
 
 def _side(user_id: uuid.UUID, outgoing: bool, item_id: uuid.UUID | None, now: datetime) -> Select[Share]:
@@ -308,9 +316,7 @@ async def items_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[u
     wanted = list(set(ids))
     if not wanted:
         return {}
-    return {
-        item.id: item for item in (await session.execute(select(Item).where(Item.id.in_(wanted)))).scalars()
-    }
+    return {item.id: item for item in (await session.execute(_ITEMS, {"ids": wanted})).scalars()}
 
 
 async def slots_of_items(session: AsyncSession, item_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Slot]]:
@@ -318,8 +324,7 @@ async def slots_of_items(session: AsyncSession, item_ids: Iterable[uuid.UUID]) -
     found: dict[uuid.UUID, list[Slot]] = {item_id: [] for item_id in wanted}
     if not wanted:
         return found
-    stmt = select(Slot).where(Slot.item_id.in_(wanted)).order_by(Slot.item_id, Slot.ordinal, Slot.id)
-    for slot in (await session.execute(stmt)).scalars():
+    for slot in (await session.execute(SLOTS_OF_ITEMS, {"ids": wanted})).scalars():
         found[slot.item_id].append(slot)
     return found
 
@@ -328,9 +333,7 @@ async def users_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[u
     wanted = list(set(ids))
     if not wanted:
         return {}
-    return {
-        user.id: user for user in (await session.execute(select(User).where(User.id.in_(wanted)))).scalars()
-    }
+    return {user.id: user for user in (await session.execute(_USERS, {"ids": wanted})).scalars()}
 
 
 async def connections_by_id(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Connection]:
