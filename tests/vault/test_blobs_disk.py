@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.vault.blobs import disk
 from strongroom.vault.blobs.disk import IOV_MAX, DiskStore
 from strongroom.vault.blobs.store import READ_CHUNK
 
@@ -40,7 +39,7 @@ async def test_a_short_write_is_completed(tmp_path: Path, monkeypatch: pytest.Mo
         # Only part of the first buffer, as a full disk or a signal may leave it.
         return real_writev(fd, [buffers[0][: len(buffers[0]) // 2]])
 
-    monkeypatch.setattr(disk.os, "writev", short_writev)
+    monkeypatch.setattr(os, "writev", short_writev)
     pieces = [os.urandom(400_000) for _ in range(6)]
     data = b"".join(pieces)
     store = DiskStore(tmp_path)
