@@ -99,7 +99,8 @@ class Bench:
         self.s3 = endpoint.client()
         self.http = make_http_client(timeout=600)
         self.card_id = ""
-        self.keys: dict[str, str] = {}  # per phase, the object key its upload wrote (for the downloads)
+        # Per upload phase, the object key it wrote; "vault_blob": the blob id vault_up sent its bytes to.
+        self.keys: dict[str, str] = {}
 
     def cpu(self) -> dict[str, float]:
         return {"client": cpu_seconds(), **{party: cpu_seconds(pid) for party, pid in self.pids.items()}}
