@@ -1,5 +1,5 @@
 """A real S3-protocol endpoint on loopback for the tests: moto's standalone server (``moto[server]``) as a
-child process, one per test session, and a fresh bucket per test."""
+child process, one per test session (or per benchmark: :func:`moto_server`), and a fresh bucket per test."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,8 +64,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[S3Endpoint]:
+@contextmanager
+def moto_server() -> Iterator[tuple[S3Endpoint, int]]:
+    """moto's server on a free loopback port while the block runs: its endpoint and its process id."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -82,7 +84,7 @@ def s3_endpoint() -> Iterator[S3Endpoint]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("moto server did not start") from None
                 time.sleep(0.2)
-        yield S3Endpoint(url)
+        yield S3Endpoint(url), process.pid
     finally:
         process.terminate()
         try:
@@ -90,6 +92,12 @@ def s3_endpoint() -> Iterator[S3Endpoint]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[S3Endpoint]:
+    with moto_server() as (endpoint, _):
+        yield endpoint
 
 
 def s3_settings(endpoint: S3Endpoint, bucket: str) -> dict[str, Any]:
