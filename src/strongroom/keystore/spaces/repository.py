@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,16 +34,22 @@ async def membership(
     return result.scalar_one_or_none()
 
 
+# Built once: a client fetches a space key for every share it opens (building costs more than running).
+_MEMBERSHIP = (
+    select(EncryptionSpaceKey, EncryptionSpace.creator_id)
+    .join(EncryptionSpace, EncryptionSpace.id == EncryptionSpaceKey.encryption_space_id)
+    .where(
+        EncryptionSpaceKey.user_id == bindparam("user_id"),
+        EncryptionSpaceKey.encryption_space_id == bindparam("space_id"),
+    )
+)
+
+
 async def membership_with_creator(
     session: AsyncSession, user_id: uuid.UUID, space_id: uuid.UUID
 ) -> tuple[EncryptionSpaceKey, uuid.UUID] | None:
     """The user's copy of the space's DEK and the space's creator id, in one query."""
-    result = await session.execute(
-        select(EncryptionSpaceKey, EncryptionSpace.creator_id)
-        .join(EncryptionSpace, EncryptionSpace.id == EncryptionSpaceKey.encryption_space_id)
-        .where(EncryptionSpaceKey.user_id == user_id, EncryptionSpaceKey.encryption_space_id == space_id)
-    )
-    row = result.one_or_none()
+    row = (await session.execute(_MEMBERSHIP, {"user_id": user_id, "space_id": space_id})).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
