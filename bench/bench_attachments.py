@@ -29,6 +29,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from tests.faults.process import ServiceProcess, free_port, strongroom_env
 
+from bench.once import run_once
 from strongroom import crypto
 from strongroom.client import Strongroom
 
@@ -202,14 +203,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def test_attachment_throughput(benchmark: Any) -> None:
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        result.update(asyncio.run(measure()))
-
-    benchmark.pedantic(run, rounds=1, iterations=1)
-    benchmark.extra_info.update(result)
-    print("\n" + report(result))
+    run_once(benchmark, measure, report)
 
 
 if __name__ == "__main__":

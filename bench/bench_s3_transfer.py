@@ -43,9 +43,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.faults.process import ServiceProcess, free_port, strongroom_env
-from tests.s3server import ACCESS_KEY, REGION, SECRET_KEY, S3Endpoint, moto_server
+from tests.s3server import S3Endpoint, moto_server, s3_fields
 
 from bench.bench_attachments import cpu_seconds, random_file
+from bench.once import run_once
 from strongroom.client import Strongroom
 from strongroom.client._http import make_http_client
 from strongroom.vault.blobs.s3 import PART_SIZE
@@ -221,12 +222,7 @@ async def measure(size_mib: int = 64, rounds: int = ROUNDS) -> dict[str, Any]:
         settings: dict[str, str | int | float | bool] = {
             "run_mail_worker": False,
             "log_level": "WARNING",
-            "blob_backend": "s3",
-            "s3_endpoint_url": endpoint.url,
-            "s3_bucket": bucket,
-            "s3_region": REGION,
-            "s3_access_key_id": ACCESS_KEY,
-            "s3_secret_access_key": SECRET_KEY,
+            **s3_fields(endpoint, bucket),
         }
         server = ServiceProcess.serve(
             free_port(), root / "data", strongroom_env(settings), root / "serve.log"
@@ -302,14 +298,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def test_s3_transfer(benchmark: Any) -> None:
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        result.update(asyncio.run(measure()))
-
-    benchmark.pedantic(run, rounds=1, iterations=1)
-    benchmark.extra_info.update(result)
-    print("\n" + report(result))
+    run_once(benchmark, measure, report)
 
 
 if __name__ == "__main__":

@@ -100,17 +100,25 @@ def s3_endpoint() -> Iterator[S3Endpoint]:
         yield endpoint
 
 
-def s3_settings(endpoint: S3Endpoint, bucket: str) -> dict[str, Any]:
-    """Settings fields that point the Vault's blob store at ``bucket``."""
-    from pydantic import SecretStr
-
-    from strongroom.kit.settings import BlobBackend
-
+def s3_fields(endpoint: S3Endpoint, bucket: str) -> dict[str, str]:
+    """The settings that point the Vault's blob store at ``bucket``, as text (for a server's environment)."""
     return {
-        "blob_backend": BlobBackend.S3,
+        "blob_backend": "s3",
         "s3_endpoint_url": endpoint.url,
         "s3_bucket": bucket,
         "s3_region": REGION,
         "s3_access_key_id": ACCESS_KEY,
+        "s3_secret_access_key": SECRET_KEY,
+    }
+
+
+def s3_settings(endpoint: S3Endpoint, bucket: str) -> dict[str, Any]:
+    """The same fields typed, for ``Settings`` built in-process."""
+    from pydantic import SecretStr
+
+    from strongroom.kit.settings import BlobBackend
+
+    return s3_fields(endpoint, bucket) | {
+        "blob_backend": BlobBackend.S3,
         "s3_secret_access_key": SecretStr(SECRET_KEY),
     }

@@ -18,7 +18,7 @@ import pytest
 from strongroom.client import Strongroom, TransportError
 from tests.client.keypool import KeyPool, use_key_pool
 from tests.faults.process import ServiceProcess, free_port, strongroom_env
-from tests.s3server import ACCESS_KEY, REGION, SECRET_KEY, S3Endpoint
+from tests.s3server import S3Endpoint, s3_fields
 
 LIFETIME = 6  # seconds an unfinished upload may stay: longer than the upload runs before the kill
 CHUNK = 1 << 20
@@ -44,14 +44,7 @@ async def test_sigkill_mid_upload_leaves_no_half_attachment(
     if blob_backend == "s3":
         endpoint = request.getfixturevalue("s3_endpoint")
         bucket = endpoint.new_bucket()
-        settings |= {
-            "blob_backend": "s3",
-            "s3_endpoint_url": endpoint.url,
-            "s3_bucket": bucket,
-            "s3_region": REGION,
-            "s3_access_key_id": ACCESS_KEY,
-            "s3_secret_access_key": SECRET_KEY,
-        }
+        settings |= s3_fields(endpoint, bucket)
     data_dir = tmp_path / "data"
 
     def half_written() -> bool:
