@@ -68,7 +68,7 @@ async def wrapped_key_ids(
     return (
         set(deks.scalars().all()),
         set(keypairs.scalars().all()),
-        {space: copy for space, copy in copies.tuples().all()},
+        {space: copy for space, copy in copies.all()},
     )
 
 
