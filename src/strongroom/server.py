@@ -65,7 +65,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> ASGIApp:
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(vault.router.lifespan_context(vault))
             await stack.enter_async_context(keystore.router.lifespan_context(keystore))
-            settle_heap()
             yield
 
     async def health(_: Request) -> JSONResponse:
@@ -100,7 +99,9 @@ def app_from_environment() -> ASGIApp:
     """
     settings = Settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
-    return create_app(settings)
+    app = create_app(settings)
+    settle_heap()  # a worker process: what it built so far stays for its lifetime
+    return app
 
 
 async def migrate(settings: Settings) -> None:
@@ -176,6 +177,7 @@ def serve(
                 await task
                 return
             await asyncio.sleep(0.05)
+        settle_heap()  # started: the apps and their engines are built
         port = server.servers[0].sockets[0].getsockname()[1] if server.servers else settings.port
         if settings.port == 0 and settings.public_url == f"http://{settings.host}:0":
             settings.public_url = f"http://{host}:{port}"  # what mails cite: the port actually bound

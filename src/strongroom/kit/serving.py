@@ -125,7 +125,9 @@ def settle_heap() -> None:
     of the collector's sight, and collect young objects less often.
 
     Full collections otherwise walk every object start-up left, and they come more often the more
-    requests are in flight: CPU per request rose with concurrency.
+    requests are in flight: CPU per request rose with concurrency. Called by the process that serves
+    (``strongroom serve`` and each of its workers), not in an app's lifespan: an app run in-process shares
+    its process with whatever else runs there.
     """
     gc.collect()
     gc.freeze()
