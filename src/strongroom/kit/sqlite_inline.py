@@ -50,12 +50,6 @@ class Cursor:
     async def __aexit__(self, *_: object) -> None:
         self._cursor.close()
 
-    def __await__(self) -> Any:
-        async def itself() -> Cursor:
-            return self
-
-        return itself().__await__()
-
     async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         self._cursor.execute(sql, parameters)
         return self
@@ -130,11 +124,10 @@ class Connection:
         self._live().create_function(*args, **kwargs)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.stop()
 
     def stop(self) -> None:
+        """Close at once (SQLAlchemy's forced termination); a second close does nothing."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None
